@@ -1,0 +1,92 @@
+// The call store: every live dialog, indexed for the LOOKUP keys. The SIP node writes it on every
+// state change; the API reads it. In one process it is shared memory; a split API role reads it
+// through the node later.
+import type { Dialog, Participant, StoredDialog } from './dialog.ts';
+
+/** Strips the angle brackets of a name-addr so `<sip:a@b>` and `sip:a@b` find the same legs. */
+export function bareUri(uri: string): string {
+  const s = uri.trim();
+  return s.startsWith('<') && s.endsWith('>') ? s.slice(1, -1) : s;
+}
+
+type Index = Map<string, Set<string>>;
+
+function add(index: Index, key: string, id: string): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(id);
+}
+
+function remove(index: Index, key: string, id: string): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) index.delete(key);
+}
+
+export class CallStore {
+  #dialogs = new Map<string, StoredDialog>();
+  #byInviteId: Index = new Map();
+  #byCallId: Index = new Map();
+  #byUri: Index = new Map();
+  /** `domain/sipuserId` → dialog ids. */
+  #byAccount: Index = new Map();
+
+  get size(): number {
+    return this.#dialogs.size;
+  }
+
+  get(dialogid: string): StoredDialog | undefined {
+    return this.#dialogs.get(dialogid);
+  }
+
+  all(): IterableIterator<StoredDialog> {
+    return this.#dialogs.values();
+  }
+
+  /** Inserts or replaces a dialog, keeping every index in step. */
+  put(entry: StoredDialog): void {
+    this.delete(entry.dialog.dialogid);
+    const id = entry.dialog.dialogid;
+    this.#dialogs.set(id, entry);
+    for (const [index, key] of this.#keys(entry)) add(index, key, id);
+  }
+
+  delete(dialogid: string): boolean {
+    const entry = this.#dialogs.get(dialogid);
+    if (!entry) return false;
+    for (const [index, key] of this.#keys(entry)) remove(index, key, dialogid);
+    this.#dialogs.delete(dialogid);
+    return true;
+  }
+
+  byInviteId(inviteid: string): string[] {
+    return [...(this.#byInviteId.get(inviteid) ?? [])];
+  }
+
+  byCallId(callid: string): string[] {
+    return [...(this.#byCallId.get(callid) ?? [])];
+  }
+
+  byUri(uri: string): string[] {
+    return [...(this.#byUri.get(bareUri(uri)) ?? [])];
+  }
+
+  byAccount(domain: string, sipuserId: number): string[] {
+    return [...(this.#byAccount.get(accountKey(domain, sipuserId)) ?? [])];
+  }
+
+  *#keys(entry: StoredDialog): Generator<[Index, string]> {
+    const d: Dialog = entry.dialog;
+    yield [this.#byInviteId, d.inviteid];
+    for (const c of d.callids) yield [this.#byCallId, c];
+    for (const u of d.uris) yield [this.#byUri, bareUri(u)];
+    for (const p of entry.participants) yield [this.#byAccount, accountKey(p.domain, p.sipuserId)];
+  }
+}
+
+export function accountKey(domain: string, sipuserId: number): string {
+  return `${domain.toLowerCase()}/${sipuserId}`;
+}
+
+export type { Dialog, Participant, StoredDialog };
