@@ -1,0 +1,101 @@
+// Starts the roles of one process in dependency order (Temporal, workers, SIP node, API) and stops
+// them in reverse, so no request is cut off mid-answer and no child process is left behind.
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/log.ts';
+import { CallStore } from '../store/call-store.ts';
+import { ensureTemporalCli } from '../temporal/cli-build.ts';
+import { startDevServer, type DevServer } from '../temporal/dev-server.ts';
+import { createApiApp } from '../api/app.ts';
+import { createHttpFrontEnd } from '../http/server.ts';
+import type { Role } from './roles.ts';
+import { startWorkers, type RunningWorkers } from './workers.ts';
+
+export interface RunningServer {
+  roles: Set<Role>;
+  temporalAddress: string;
+  temporalUi?: string;
+  http?: AddressInfo;
+  store: CallStore;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  roles: Set<Role>;
+  logger: Logger;
+  clock?: Clock;
+  /** Progress lines of long steps (the first Temporal build). */
+  progress?: (line: string) => void;
+}
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { config, roles, logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) {
+      const started = Date.now();
+      try {
+        await s.stop();
+        logger.info('stopped', { part: s.name, ms: Date.now() - started });
+      } catch (err) {
+        logger.error('stop failed', { part: s.name, error: (err as Error).message });
+      }
+    }
+    stops.length = 0;
+  };
+
+  try {
+    let temporalAddress = config.temporal.address;
+    let temporalUi: string | undefined;
+    if (roles.has('temporal')) {
+      const binary = await ensureTemporalCli({ logger, progress: opts.progress });
+      const dev: DevServer = await startDevServer({
+        binary,
+        dataDir: join(config.data.dir, 'temporal'),
+        port: config.temporal.port,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        logger,
+      });
+      stops.push({ name: 'temporal', stop: () => dev.stop() });
+      temporalAddress = dev.address;
+      temporalUi = dev.uiUrl;
+    } else if (temporalAddress === 'embedded') {
+      // Another process of this deployment runs the dev server on the configured port.
+      temporalAddress = `127.0.0.1:${config.temporal.port}`;
+    }
+
+    const store = new CallStore();
+
+    if (roles.has('worker') || roles.has('sip')) {
+      const workers: RunningWorkers = await startWorkers({
+        config,
+        address: temporalAddress,
+        store,
+        clock,
+        logger,
+        workflows: roles.has('worker'),
+        nodeActivities: roles.has('sip'),
+      });
+      stops.push({ name: 'workers', stop: () => workers.shutdown() });
+    }
+
+    let http: AddressInfo | undefined;
+    if (roles.has('api')) {
+      const app = createApiApp({ config, store, logger: logger.child('api') });
+      const frontEnd = createHttpFrontEnd({ fetch: app.fetch, limits: config.http.limits, clock, logger: logger.child('http') });
+      http = await frontEnd.listen(config.http.listen.port, config.http.listen.host);
+      stops.push({ name: 'http', stop: () => frontEnd.close() });
+      logger.info('API listening', { url: `http://${config.http.listen.host}:${http.port}/rest/v1/user/sip/calls` });
+    }
+
+    return { roles, temporalAddress, temporalUi, http, store, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

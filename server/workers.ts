@@ -1,0 +1,98 @@
+// The Temporal workers of one process: the workflow worker (shared ops queue) and, on the SIP node,
+// the activity worker on the node's own queue (it owns the SIP socket, so SIP actions run here).
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel as TemporalLogLevel } from '@temporalio/worker';
+import type { Config } from '../config/schema.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/log.ts';
+import type { CallStore } from '../store/call-store.ts';
+import { createActivities } from '../activities/index.ts';
+import { OPS_TASK_QUEUE, sipTaskQueue } from '../temporal/task-queues.ts';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+
+/** Routes the SDK's own logs into ours (warnings and errors only: the SDK is chatty at info). */
+export function installTemporalRuntime(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const log = logger.child('temporal-sdk');
+  Runtime.install({
+    logger: new DefaultLogger('WARN' as TemporalLogLevel, (entry) => {
+      const msg = entry.message.slice(0, 500);
+      if (entry.level === 'ERROR') log.error(msg);
+      else log.warn(msg);
+    }),
+  });
+}
+
+export interface WorkersOptions {
+  config: Config;
+  address: string;
+  store: CallStore;
+  clock: Clock;
+  logger: Logger;
+  /** Run the workflow worker (ops queue). */
+  workflows: boolean;
+  /** Run the SIP node's activity worker (node queue). */
+  nodeActivities: boolean;
+}
+
+export interface RunningWorkers {
+  taskQueues: string[];
+  shutdown(): Promise<void>;
+}
+
+export async function startWorkers(opts: WorkersOptions): Promise<RunningWorkers> {
+  installTemporalRuntime(opts.logger);
+  const log = opts.logger.child('worker');
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const namespace = opts.config.temporal.namespace;
+  const workers: Worker[] = [];
+  try {
+    if (opts.workflows) {
+      const started = Date.now();
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace,
+          taskQueue: OPS_TASK_QUEUE,
+          workflowsPath,
+          bundlerOptions: { ignoreModules: [] },
+        }),
+      );
+      log.info('workflow worker ready', { taskQueue: OPS_TASK_QUEUE, bundleMs: Date.now() - started });
+    }
+    if (opts.nodeActivities) {
+      const taskQueue = sipTaskQueue(opts.config.node);
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace,
+          taskQueue,
+          activities: createActivities({ config: opts.config, store: opts.store, clock: opts.clock }),
+        }),
+      );
+      log.info('node activity worker ready', { taskQueue });
+    }
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+
+  const runs = workers.map((w) =>
+    w.run().catch((err: unknown) => {
+      log.error('worker stopped with an error', { taskQueue: w.options.taskQueue, error: (err as Error).message });
+    }),
+  );
+
+  return {
+    taskQueues: workers.map((w) => w.options.taskQueue),
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.all(runs);
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// Runs `temporal server start-dev` as a child process: SQLite file under the data folder, web UI on,
+// loopback only. The child is tied to us with PDEATHSIG, so even a SIGKILLed server leaves no orphan.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { Logger } from '../lib/log.ts';
+
+/** Search attributes our workflows set, so ops can find an operation by dialog or user in the UI. */
+export const SEARCH_ATTRIBUTES = { CallDialogId: 'Keyword', CallUser: 'Keyword', CallOperation: 'Keyword' } as const;
+
+export interface DevServerOptions {
+  binary: string;
+  dataDir: string;
+  host?: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  logger: Logger;
+  /** How long to wait for the frontend to answer. */
+  readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  pid: number;
+  stop(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export class DevServerError extends Error {
+  readonly code = 'TEMPORAL_DEV_SERVER_FAILED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DevServerError';
+  }
+}
+
+export function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const address = `${host}:${opts.port}`;
+  if (await portInUse(host, opts.port)) {
+    throw new DevServerError(`${address} is already in use: another Temporal server? Set temporal.port, or temporal.address to use it`);
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', join(opts.dataDir, 'temporal.sqlite'),
+    '--ip', host,
+    '--port', String(opts.port),
+    '--ui-ip', host,
+    '--ui-port', String(opts.uiPort),
+    '--namespace', opts.namespace,
+    '--log-level', 'warn',
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]),
+  ];
+  // setpriv --pdeathsig: the kernel sends SIGTERM to the dev server if this process dies for any reason.
+  const usePdeath = existsSync('/usr/bin/setpriv');
+  const child: ChildProcess = usePdeath
+    ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGTERM', '--', opts.binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = opts.logger.child('temporal', { pid: child.pid });
+  const forward = (b: Buffer) => {
+    for (const line of b.toString().split('\n')) if (line.trim()) log.info(line.trim().slice(0, 500));
+  };
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  let alive = true;
+  void exited.then(() => (alive = false));
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (!alive) throw new DevServerError(`temporal dev server exited during start-up (see the log lines above)`);
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await conn.workflowService.getSystemInfo({});
+        await conn.workflowService.describeNamespace({ namespace: opts.namespace });
+      } finally {
+        await conn.close();
+      }
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new DevServerError(`temporal dev server did not answer on ${address} within ${opts.readyTimeoutMs ?? 60_000} ms: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const uiUrl = `http://${host}:${opts.uiPort}`;
+  log.info('temporal dev server ready', { address, ui: uiUrl });
+
+  return {
+    address,
+    uiUrl,
+    pid: child.pid ?? -1,
+    exited,
+    async stop() {
+      if (!alive) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+// Runs the real server as a child process (`callctl start`) on a config with free loopback ports,
+// the way an operator starts it, and waits for its "ready" line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { demoConfigPath } from '../../config/load.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export const repoRoot = root;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  dir: string;
+  httpPort: number;
+  temporalPort: number;
+  uiPort: number;
+  baseUrl: string;
+  output(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The demo config with fresh ports and a private data folder; `patch` edits it further. */
+export interface TestConfig {
+  file: string;
+  dir: string;
+  httpPort: number;
+  temporalPort: number;
+  uiPort: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a YAML document edited freely by tests
+type Doc = Record<string, any>;
+
+export async function testConfig(patch?: (cfg: Doc) => void): Promise<TestConfig> {
+  const dir = mkdtempSync(join(tmpdir(), 'callctl-e2e-'));
+  const cfg = parse(readFileSync(demoConfigPath, 'utf8')) as Doc;
+  const [httpPort, temporalPort, uiPort, sipPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  cfg.http.listen.port = httpPort;
+  cfg.temporal = { address: 'embedded', namespace: 'default', port: temporalPort, uiPort };
+  cfg.sip.listen = [{ transport: 'udp', host: '127.0.0.1', port: sipPort }, { transport: 'tcp', host: '127.0.0.1', port: sipPort }];
+  cfg.data = { dir: join(dir, 'data') };
+  cfg.recordings = { dir: join(dir, 'data', 'recordings') };
+  patch?.(cfg);
+  const file = join(dir, 'callctl.yaml');
+  writeFileSync(file, stringify(cfg));
+  return { file, dir, httpPort, temporalPort, uiPort };
+}
+
+export async function startServerProcess(opts: { config?: TestConfig; args?: string[]; readyTimeoutMs?: number } = {}): Promise<ServerProcess> {
+  const cfg = opts.config ?? (await testConfig());
+  const file = cfg.file;
+  const args = opts.args ?? [];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/callctl.ts'), 'start', '--config', file, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'info' },
+  });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 120_000);
+  while (!/ callctl ready /.test(out)) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before ready:\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server not ready in time:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    dir: cfg.dir,
+    httpPort: cfg.httpPort,
+    temporalPort: cfg.temporalPort,
+    uiPort: cfg.uiPort,
+    baseUrl: `http://127.0.0.1:${cfg.httpPort}`,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Whether a process id is alive (signal 0 probes without sending anything). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,18 @@
+// A real Temporal dev server for tests: the CLI built by `npm run setup` (or .ci/run), started by
+// @temporalio/testing with `existing-path` (its own download would fail on this network).
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporalCliPath, temporalCliWorks } from '../../temporal/cli-build.ts';
+
+export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
+  const path = temporalCliPath();
+  if (!temporalCliWorks(path)) {
+    throw new Error(`no Temporal CLI at ${path}: run \`npm run setup\` first (it builds it from the Go module proxy)`);
+  }
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path },
+      ip: '127.0.0.1',
+      extraArgs: ['--log-level', 'error', '--search-attribute', 'CallDialogId=Keyword', '--search-attribute', 'CallUser=Keyword', '--search-attribute', 'CallOperation=Keyword'],
+    },
+  });
+}
