@@ -77,6 +77,13 @@ export const configSchema = z
       })
       .default({ address: 'embedded', namespace: 'default', port: 7233, uiPort: 8233 }),
     data: z.object({ dir: z.string().min(1) }).default({ dir: './data' }),
+    /** Split roles only: where a SIP node serves its call-store feed, and which feeds an API follows. */
+    cluster: z
+      .object({
+        feed: z.object({ host, port }).default({ host: '127.0.0.1', port: 8090 }),
+        nodes: z.array(z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'must be host:port')).optional(),
+      })
+      .default({ feed: { host: '127.0.0.1', port: 8090 } }),
     recordings: z.object({ dir: z.string().min(1) }).default({ dir: './data/recordings' }),
     asr: z.object({ engine: z.enum(['pocketsphinx']) }).optional(),
     domains: z.array(domainSchema).min(1),

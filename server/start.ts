@@ -10,6 +10,8 @@ import { ensureTemporalCli } from '../temporal/cli-build.ts';
 import { startDevServer, type DevServer } from '../temporal/dev-server.ts';
 import { createApiApp } from '../api/app.ts';
 import { createHttpFrontEnd } from '../http/server.ts';
+import { startFeedServer } from '../store/feed-server.ts';
+import { followFeeds } from '../store/replica.ts';
 import type { Role } from './roles.ts';
 import { startWorkers, type RunningWorkers } from './workers.ts';
 
@@ -82,6 +84,19 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         nodeActivities: roles.has('sip'),
       });
       stops.push({ name: 'workers', stop: () => workers.shutdown() });
+    }
+
+    // Split roles: the SIP node publishes its store; an API process apart from it follows the feeds.
+    if (roles.has('sip') && !roles.has('api')) {
+      const { host, port } = config.cluster.feed;
+      const feed = await startFeedServer({ store, node: config.node, host, port, logger });
+      stops.push({ name: 'feed', stop: () => feed.close() });
+      logger.info('call-store feed listening', { address: `${host}:${feed.address.port}` });
+    }
+    if (roles.has('api') && !roles.has('sip')) {
+      const nodes = config.cluster.nodes ?? [`${config.cluster.feed.host}:${config.cluster.feed.port}`];
+      const replica = followFeeds({ store, nodes, logger });
+      stops.push({ name: 'replica', stop: async () => replica.close() });
     }
 
     let http: AddressInfo | undefined;

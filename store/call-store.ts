@@ -11,6 +11,10 @@ export function bareUri(uri: string): string {
 
 type Index = Map<string, Set<string>>;
 
+/** One change of the store, as followers (API replicas, the event stream) see it. */
+export type StoreChange = { op: 'put'; entry: StoredDialog } | { op: 'delete'; dialogid: string };
+export type StoreListener = (change: StoreChange) => void;
+
 function add(index: Index, key: string, id: string): void {
   let set = index.get(key);
   if (!set) index.set(key, (set = new Set()));
@@ -31,6 +35,7 @@ export class CallStore {
   #byUri: Index = new Map();
   /** `domain/sipuserId` → dialog ids. */
   #byAccount: Index = new Map();
+  #listeners = new Set<StoreListener>();
 
   get size(): number {
     return this.#dialogs.size;
@@ -46,18 +51,42 @@ export class CallStore {
 
   /** Inserts or replaces a dialog, keeping every index in step. */
   put(entry: StoredDialog): void {
-    this.delete(entry.dialog.dialogid);
     const id = entry.dialog.dialogid;
+    this.#unindex(id);
     this.#dialogs.set(id, entry);
     for (const [index, key] of this.#keys(entry)) add(index, key, id);
+    this.#emit({ op: 'put', entry });
   }
 
   delete(dialogid: string): boolean {
+    if (!this.#unindex(dialogid)) return false;
+    this.#emit({ op: 'delete', dialogid });
+    return true;
+  }
+
+  /** Calls `listener` after every change; returns the unsubscribe function. */
+  subscribe(listener: StoreListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #unindex(dialogid: string): boolean {
     const entry = this.#dialogs.get(dialogid);
     if (!entry) return false;
     for (const [index, key] of this.#keys(entry)) remove(index, key, dialogid);
     this.#dialogs.delete(dialogid);
     return true;
+  }
+
+  #emit(change: StoreChange): void {
+    // A failing follower must not stop the SIP node's write, nor the other followers.
+    for (const l of this.#listeners) {
+      try {
+        l(change);
+      } catch {
+        /* the follower's own problem */
+      }
+    }
   }
 
   byInviteId(inviteid: string): string[] {

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pidAlive, repoRoot, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
+import { freePort, pidAlive, repoRoot, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
 
 const run = promisify(execFile);
 
@@ -90,6 +90,37 @@ describe('stopping', () => {
     const pid = temporalPid(server.output());
     await server.stop('SIGKILL');
     expect(await waitGone(pid, 10_000)).toBe(true);
+  });
+});
+
+describe('split roles', () => {
+  it('runs the SIP node with Temporal and workers in one process and the API in another', async () => {
+    const feedPort = await freePort();
+    const config = await testConfig((c) => {
+      c.cluster = { feed: { host: '127.0.0.1', port: feedPort } };
+    });
+    const node = await startServerProcess({ config, args: ['--roles', 'temporal,worker,sip'] });
+    try {
+      expect(node.output()).toMatch(/call-store feed listening address=127\.0\.0\.1:\d+/);
+      expect(node.output()).not.toMatch(/API listening/);
+      const api = await startServerProcess({ config, args: ['--roles', 'api'] });
+      try {
+        for (let i = 0; i < 50 && !/following node feed/.test(api.output()); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(api.output()).toMatch(/following node feed node=127\.0\.0\.1:\d+/);
+        const res = await fetch(`${api.baseUrl}/rest/v1/user/sip/calls?inviteid=nosuch`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer alice-token', 'x-http-method-override': 'LOOKUP' },
+        });
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual([]);
+        const { stdout } = await run(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/callctl.ts'), 'health', '--config', config.file], { cwd: repoRoot });
+        expect(JSON.parse(stdout)).toMatchObject({ node: '001', taskQueue: 'callctl-sip-001' });
+      } finally {
+        expect(await api.stop()).toBe(0);
+      }
+    } finally {
+      expect(await node.stop()).toBe(0);
+    }
   });
 });
 

@@ -1,0 +1,60 @@
+// Bearer-token authentication. Tokens are compared as SHA-256 digests with timingSafeEqual against
+// every configured token, without an early exit, so timing tells nothing about which prefix matched
+// or where in the config the token sits.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Config, DomainConfig, SipUserConfig, UserConfig } from '../config/schema.ts';
+import { ApiError } from './errors.ts';
+
+/** The authorized user: what scoping and `from` checks look at. */
+export interface Principal {
+  domain: DomainConfig;
+  user: UserConfig;
+  sipusers: SipUserConfig[];
+}
+
+interface TokenEntry {
+  digest: Buffer;
+  principal: Principal;
+}
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+export function tokenIndex(config: Config): TokenEntry[] {
+  return config.domains.flatMap((domain) =>
+    domain.users.flatMap((user) =>
+      user.tokens.map((t) => ({ digest: sha256(t), principal: { domain, user, sipusers: user.sipusers } })),
+    ),
+  );
+}
+
+const challenge = 'Bearer realm="callctl"';
+
+/** Resolves an Authorization header to a principal, or throws 1401. */
+export function authenticate(index: readonly TokenEntry[], header: string | undefined): Principal {
+  if (header === undefined || header === '')
+    throw new ApiError(1401, 'not authenticated: Authorization: Bearer <token> required', { 'WWW-Authenticate': challenge });
+  const m = /^Bearer +([\x21-\x7e]+) *$/i.exec(header);
+  if (!m?.[1])
+    throw new ApiError(1401, 'not authenticated: malformed Authorization header', {
+      'WWW-Authenticate': `${challenge}, error="invalid_request"`,
+    });
+  const presented = sha256(m[1]);
+  let found: Principal | undefined;
+  for (const entry of index) {
+    // No break: every request costs one comparison per configured token.
+    if (timingSafeEqual(entry.digest, presented)) found = entry.principal;
+  }
+  if (!found) throw new ApiError(1401, 'not authenticated: invalid token', { 'WWW-Authenticate': `${challenge}, error="invalid_token"` });
+  return found;
+}
+
+export type AuthVariables = { principal: Principal };
+
+export function bearerAuth(config: Config): MiddlewareHandler<{ Variables: AuthVariables }> {
+  const index = tokenIndex(config);
+  return async (c, next) => {
+    c.set('principal', authenticate(index, c.req.header('authorization')));
+    await next();
+  };
+}

@@ -1,0 +1,58 @@
+// Request parameters: the JSON body (from env.rawBody when the front end passed it, which it does for
+// every request, GET included), and the query string for GET and LOOKUP, where the body wins.
+import type { Context } from 'hono';
+import { ApiError } from './errors.ts';
+import type { AppEnv } from './types.ts';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * JSON.parse that refuses `__proto__` keys: copying such a key into a fresh object would set its
+ * prototype instead, so a filter key would vanish silently rather than be reported.
+ */
+export function parseJson(text: string): unknown {
+  let proto = false;
+  const value: unknown = JSON.parse(text, (key, v: unknown) => {
+    if (key === '__proto__') proto = true;
+    return v;
+  });
+  if (proto) throw new ApiError(1400, '__proto__: is not allowed as a key');
+  return value;
+}
+
+/** Parses body bytes: empty is `{}`; anything but a JSON object is 1415. */
+export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new ApiError(1415, 'body is not JSON: invalid UTF-8');
+  }
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(1415, 'body is not JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError(1415, 'body is not a JSON object');
+  return value as Record<string, unknown>;
+}
+
+export async function rawBody(c: Context<AppEnv>): Promise<Uint8Array> {
+  const fromEnv = c.env?.rawBody;
+  if (fromEnv) return fromEnv;
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return new Uint8Array();
+  return new Uint8Array(await c.req.arrayBuffer());
+}
+
+export async function readBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  return parseJsonObject(await rawBody(c));
+}
+
+/** Query string and body together; a parameter given in both takes the body's value. */
+export async function readParams(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const body = await readBody(c);
+  return { ...c.req.query(), ...body };
+}

@@ -1,0 +1,48 @@
+// The error model of the spec: every failure is an ApiError, turned into one JSON shape by the app's
+// onError. Handlers throw; they never build error responses themselves.
+import type { Context } from 'hono';
+
+/** The spec's codes, plus 1404 (unknown path), which is ours. */
+export const errorStatus = {
+  1400: 400,
+  1401: 401,
+  1403: 403,
+  1404: 404,
+  1405: 405,
+  1409: 409,
+  1413: 404,
+  1415: 415,
+  1429: 429,
+  1500: 500,
+  1503: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class ApiError extends Error {
+  readonly status: (typeof errorStatus)[ErrorCode];
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra response headers (Allow, WWW-Authenticate). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = errorStatus[code];
+  }
+}
+
+/** 1413 says the same for "absent" and "not yours": existence is never revealed. */
+export const dialogNotFound = (): ApiError => new ApiError(1413, 'Dialog not found');
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Every JSON answer goes through here, so the content type is exactly the spec's. */
+export function jsonResponse(c: Context, body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return c.body(JSON.stringify(body), status as 200, { ...headers, 'content-type': JSON_TYPE });
+}
+
+export function errorResponse(c: Context, err: ApiError): Response {
+  return jsonResponse(c, { error_code: err.code, error_message: err.message }, err.status, err.headers);
+}

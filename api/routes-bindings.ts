@@ -1,0 +1,30 @@
+// SETUP_BINDINGS, implemented against the call store: labels live in dialog.opts.bindings. The SIP
+// node is told afterwards (when attached) so events and transfers carry the new labels.
+import type { Context } from 'hono';
+import { readBody } from './body.ts';
+import { ApiError, jsonResponse } from './errors.ts';
+import { parseParams } from './params.ts';
+import { CALL, type RouteDef } from './routes.ts';
+import { visibleDialog } from './scope.ts';
+import { applyBindings, bindingsSchema, maxLabels } from './schema-bindings.ts';
+import type { ApiDeps, AppEnv } from './types.ts';
+
+export function bindingRoutes({ store, calls }: ApiDeps): RouteDef[] {
+  const setupBindings = async (c: Context<AppEnv>) => {
+    const entry = visibleDialog(store, c.get('principal'), c.req.param('dialogid') ?? '');
+    const { dialog } = entry;
+    const input = parseParams(bindingsSchema, await readBody(c));
+    const next = applyBindings(dialog.opts.bindings ?? [], input);
+    if (next.length > maxLabels) throw new ApiError(1400, `label: a dialog holds at most ${maxLabels} labels`);
+    if (input.command !== 'list') {
+      // In place, since the SIP node holds this same object; then put, so the store's followers
+      // (replicas, the event stream) see the change.
+      if (next.length > 0) dialog.opts.bindings = next;
+      else delete dialog.opts.bindings;
+      store.put(entry);
+      await calls?.bindings(dialog.dialogid, next);
+    }
+    return jsonResponse(c, { dialogid: dialog.dialogid, bindings: next });
+  };
+  return [{ method: 'SETUP_BINDINGS', path: CALL, handler: setupBindings }];
+}

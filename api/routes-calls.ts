@@ -1,0 +1,55 @@
+// The read routes, implemented against the call store: GET list, GET one, LOOKUP.
+import type { Context } from 'hono';
+import { readParams } from './body.ts';
+import { ApiError, jsonResponse } from './errors.ts';
+import { compareBy, matchesFilter, present } from './dialog-view.ts';
+import { parseParams } from './params.ts';
+import { CALL, CALLS, type RouteDef } from './routes.ts';
+import { lookupDialogIds, visibleDialog, visibleDialogs } from './scope.ts';
+import {
+  coerceQueryValues,
+  getCoercions,
+  getParamsSchema,
+  listCoercions,
+  listParamsSchema,
+  lookupCoercions,
+  lookupKeys,
+  lookupParamsSchema,
+  pickLookupQuery,
+} from './schema-query.ts';
+import type { ApiDeps, AppEnv } from './types.ts';
+
+export function callRoutes({ store }: ApiDeps): RouteDef[] {
+  const list = async (c: Context<AppEnv>) => {
+    const p = parseParams(listParamsSchema, coerceQueryValues(await readParams(c), listCoercions));
+    const dialogs = visibleDialogs(store, c.get('principal'))
+      .map((e) => e.dialog)
+      .filter((d) => matchesFilter(d, p.filter));
+    // The count is of every match: offset and limit page the list, not the count.
+    if (p.countonly) return jsonResponse(c, { count: dialogs.length });
+    dialogs.sort(compareBy(p.order));
+    return jsonResponse(
+      c,
+      dialogs.slice(p.offset, p.offset + p.limit).map((d) => present(d, p)),
+    );
+  };
+
+  const getOne = async (c: Context<AppEnv>) => {
+    const entry = visibleDialog(store, c.get('principal'), c.req.param('dialogid') ?? '');
+    const p = parseParams(getParamsSchema, coerceQueryValues(await readParams(c), getCoercions));
+    return jsonResponse(c, present(entry.dialog, p));
+  };
+
+  const lookup = async (c: Context<AppEnv>) => {
+    const p = parseParams(lookupParamsSchema, coerceQueryValues(await readParams(c), lookupCoercions));
+    const q = pickLookupQuery(p);
+    if (!q) throw new ApiError(1400, `search key required: give one of ${lookupKeys.join(', ')}`);
+    return jsonResponse(c, lookupDialogIds(store, c.get('principal'), q));
+  };
+
+  return [
+    { method: 'GET', path: CALLS, handler: list },
+    { method: 'LOOKUP', path: CALLS, handler: lookup },
+    { method: 'GET', path: CALL, handler: getOne },
+  ];
+}

@@ -1,0 +1,75 @@
+// Who sees what: a user sees a dialog when one of its participants is one of the user's SIP accounts.
+// Everything else is "not found" (1413), so the API never reveals that a dialog exists.
+import type { DomainConfig, SipUserConfig } from '../config/schema.ts';
+import type { CallStore } from '../store/call-store.ts';
+import type { StoredDialog } from '../store/dialog.ts';
+import type { Principal } from './auth.ts';
+import { dialogNotFound } from './errors.ts';
+import { dialogIdPattern } from './params.ts';
+import type { LookupQuery, UserMode } from './schema-query.ts';
+
+export function canSee(principal: Principal, entry: StoredDialog): boolean {
+  const domain = principal.domain.name.toLowerCase();
+  return entry.participants.some(
+    (p) => p.domain.toLowerCase() === domain && principal.sipusers.some((s) => s.id === p.sipuserId),
+  );
+}
+
+/** The dialog behind a path's id, when the user may see it; 1413 otherwise (malformed ids too). */
+export function visibleDialog(store: CallStore, principal: Principal, dialogid: string): StoredDialog {
+  const entry = dialogIdPattern.test(dialogid) ? store.get(dialogid) : undefined;
+  if (!entry || !canSee(principal, entry)) throw dialogNotFound();
+  return entry;
+}
+
+/** Through the account index: a list costs the user's own dialogs, not the whole store. */
+export function visibleDialogs(store: CallStore, principal: Principal): StoredDialog[] {
+  const ids = new Set(principal.sipusers.flatMap((s) => store.byAccount(principal.domain.name, s.id)));
+  return [...ids].flatMap((id) => store.get(id) ?? []);
+}
+
+/** Accounts of a domain named by phone number and/or login. */
+export function accountsNamed(domain: DomainConfig, name: string, mode: UserMode = 'any'): SipUserConfig[] {
+  return domain.users.flatMap((u) =>
+    u.sipusers.filter((s) => (mode !== 'login' && s.phonenumber === name) || (mode !== 'number' && s.login === name)),
+  );
+}
+
+/** Dialog ids for a LOOKUP key (see the spec's priority list), only those the user may see. */
+export function lookupDialogIds(store: CallStore, principal: Principal, q: LookupQuery): string[] {
+  const domain = principal.domain;
+  const byAccounts = (accounts: SipUserConfig[]): string[] => accounts.flatMap((s) => store.byAccount(domain.name, s.id));
+  const value = String(q.value);
+  let ids: string[];
+  switch (q.key) {
+    case 'dialogid':
+      ids = store.get(value) ? [value] : [];
+      break;
+    case 'inviteid':
+      ids = store.byInviteId(value);
+      break;
+    case 'callid':
+      ids = store.byCallId(value);
+      break;
+    case 'uri':
+      ids = store.byUri(value);
+      break;
+    case 'user':
+      ids = byAccounts(accountsNamed(domain, value, q.userMode));
+      break;
+    case 'sipuserid':
+      ids = store.byAccount(domain.name, Number(q.value));
+      break;
+    case 'login':
+      ids = byAccounts(accountsNamed(domain, value, 'login'));
+      break;
+    case 'phonenumber':
+      ids = byAccounts(accountsNamed(domain, value, 'number'));
+      break;
+  }
+  const entries = [...new Set(ids)]
+    .map((id) => store.get(id))
+    .filter((e): e is StoredDialog => e !== undefined && canSee(principal, e));
+  entries.sort((x, y) => x.dialog.startts - y.dialog.startts || (x.dialog.dialogid < y.dialog.dialogid ? -1 : 1));
+  return entries.map((e) => e.dialog.dialogid);
+}

@@ -1,0 +1,26 @@
+// The types the app and its route files share. createApiApp's callers see ApiDeps and ApiEnv only.
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../lib/log.ts';
+import type { CallStore } from '../store/call-store.ts';
+import type { AuthVariables } from './auth.ts';
+import type { CallControlPort, OperationsPort } from './ports.ts';
+
+export interface ApiDeps {
+  config: Config;
+  store: CallStore;
+  logger: Logger;
+  /** The workflow engine; absent until it is wired: operations answer 1503. */
+  operations?: OperationsPort;
+  /** The SIP node; absent until it is wired: call-control routes answer 1503. */
+  calls?: CallControlPort;
+}
+
+/** What the HTTP front end passes to `app.fetch(request, env)`. */
+export type ApiEnv = {
+  /** The request body as received: a WHATWG Request cannot carry one for GET. */
+  rawBody?: Uint8Array;
+  remoteAddress?: string;
+};
+
+/** The app's own Hono environment: the front end's env plus the authorized user. */
+export type AppEnv = { Bindings: ApiEnv; Variables: AuthVariables };
