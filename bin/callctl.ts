@@ -75,13 +75,16 @@ async function start(configPath: string | undefined, rolesText: string | undefin
   logger.info('ready', { temporal: server.temporalAddress });
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
+    let stoppingSince = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        logger.warn('second signal: exiting now', { signal });
+      if (stoppingSince) {
+        // Ctrl-C reaches the whole process group and npm forwards it too: one press, two signals.
+        if (Date.now() - stoppingSince < 2000) return;
+        logger.warn('second signal: killing children and exiting now', { signal });
+        server.kill();
         process.exit(130);
       }
-      stopping = true;
+      stoppingSince = Date.now();
       logger.info('shutting down', { signal });
       server.stop().then(
         () => resolve(0),

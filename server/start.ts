@@ -22,6 +22,8 @@ export interface RunningServer {
   http?: AddressInfo;
   store: CallStore;
   stop(): Promise<void>;
+  /** Forced exit: kills child processes at once (a second Ctrl-C). */
+  kill(): void;
 }
 
 export interface StartOptions {
@@ -37,6 +39,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config, roles, logger } = opts;
   const clock = opts.clock ?? systemClock;
   const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
+  const kills: Array<() => void> = [];
   const stopAll = async () => {
     for (const s of stops.reverse()) {
       const started = Date.now();
@@ -64,6 +67,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         logger,
       });
       stops.push({ name: 'temporal', stop: () => dev.stop() });
+      kills.push(() => dev.kill());
       temporalAddress = dev.address;
       temporalUi = dev.uiUrl;
     } else if (temporalAddress === 'embedded') {
@@ -108,7 +112,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       logger.info('API listening', { url: `http://${config.http.listen.host}:${http.port}/rest/v1/user/sip/calls` });
     }
 
-    return { roles, temporalAddress, temporalUi, http, store, stop: stopAll };
+    return { roles, temporalAddress, temporalUi, http, store, stop: stopAll, kill: () => kills.forEach((k) => k()) };
   } catch (err) {
     await stopAll();
     throw err;

@@ -21,6 +21,8 @@ export function installTemporalRuntime(logger: Logger): void {
   Runtime.install({
     logger: new DefaultLogger('WARN' as TemporalLogLevel, (entry) => {
       const msg = entry.message.slice(0, 500);
+      // A workflow-only or activity-only worker is by design here, not a misconfiguration.
+      if (/^No (activities|workflows|Nexus services) registered/.test(msg)) return;
       if (entry.level === 'ERROR') log.error(msg);
       else log.warn(msg);
     }),

@@ -27,6 +27,8 @@ export interface DevServer {
   uiUrl: string;
   pid: number;
   stop(): Promise<void>;
+  /** Immediate SIGKILL, for a forced exit. */
+  kill(): void;
   exited: Promise<number | null>;
 }
 
@@ -69,12 +71,21 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   ];
   // setpriv --pdeathsig: the kernel sends SIGTERM to the dev server if this process dies for any reason.
   const usePdeath = existsSync('/usr/bin/setpriv');
+  // Its own process group (detached): a terminal's Ctrl-C reaches only us, and we stop the dev
+  // server last, after the workers have drained.
+  const spawnOpts = { stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], detached: true };
   const child: ChildProcess = usePdeath
-    ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGTERM', '--', opts.binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGTERM', '--', opts.binary, ...args], spawnOpts)
+    : spawn(opts.binary, args, spawnOpts);
   const log = opts.logger.child('temporal', { pid: child.pid });
   const forward = (b: Buffer) => {
-    for (const line of b.toString().split('\n')) if (line.trim()) log.info(line.trim().slice(0, 500));
+    for (const raw of b.toString().split('\n')) {
+      const line = raw.trim().slice(0, 500);
+      if (!line) continue;
+      if (/level=(ERROR|FATAL|DPANIC|PANIC)/.test(line)) log.error(line);
+      else if (/level=WARN/.test(line)) log.warn(line);
+      else log.info(line);
+    }
   };
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
@@ -110,6 +121,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     uiUrl,
     pid: child.pid ?? -1,
     exited,
+    kill() {
+      if (alive) child.kill('SIGKILL');
+    },
     async stop() {
       if (!alive) return;
       child.kill('SIGTERM');
