@@ -1,0 +1,17 @@
+// What a handler sees: the front end's contract with the API app (a Hono app's `app.fetch` fits).
+import type { Socket } from 'node:net';
+
+export interface FrontEndEnv {
+  /** The request body as received, for every method: WHATWG Request drops bodies of GET and HEAD. */
+  rawBody: Uint8Array;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+export type FetchHandler = (request: Request, env: FrontEndEnv) => Response | Promise<Response>;
+
+/**
+ * Takes over a connection after a request with `Upgrade` and `Connection: upgrade` (WebSocket).
+ * The socket is paused and has no listeners of ours; `head` holds bytes that followed the request.
+ */
+export type UpgradeHandler = (request: Request, socket: Socket, head: Buffer) => void;
