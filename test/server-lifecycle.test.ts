@@ -124,6 +124,28 @@ describe('split roles', () => {
   });
 });
 
+describe('an external Temporal cluster', () => {
+  it('with temporal.address host:port the server connects to it and starts no dev server of its own', async () => {
+    const temporal = await startServerProcess({ args: ['--roles', 'temporal'] });
+    try {
+      const config = await testConfig((c) => {
+        c.temporal = { address: `127.0.0.1:${temporal.temporalPort}`, namespace: 'default' };
+      });
+      const server = await startServerProcess({ config });
+      try {
+        expect(server.output()).not.toMatch(/temporal dev server ready/);
+        expect(server.output()).toMatch(/roles=worker,sip,api/);
+        const { stdout } = await run(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/callctl.ts'), 'health', '--config', config.file], { cwd: repoRoot });
+        expect(JSON.parse(stdout)).toMatchObject({ node: '001' });
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    } finally {
+      await temporal.stop();
+    }
+  });
+});
+
 describe('start-up errors', () => {
   it('an invalid config stops start-up listing every problem as path: message', async () => {
     const cfg = await testConfig((c) => {
