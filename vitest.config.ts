@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{api,http,sip,media,store,config,machines,workflows,activities,temporal,server,lib,scripts,bin,events,b2bua}/**/*.test.ts'],
+          include: ['{api,http,sip,media,store,config,machines,workflows,activities,temporal,server,lib,service-scripts,bin,events,b2bua}/**/*.test.ts'],
           environment: 'node',
         },
       },
