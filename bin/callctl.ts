@@ -9,16 +9,20 @@ import { ensureTemporalCli, TemporalBuildError } from '../temporal/cli-build.ts'
 import { OPS_TASK_QUEUE } from '../temporal/task-queues.ts';
 import { parseRoles, RolesError } from '../server/roles.ts';
 import { startServer } from '../server/start.ts';
+import { runScriptCommand } from './script-command.ts';
 
 const usage = `usage: callctl <command> [options]
   start         [--config FILE] [--roles all|api,sip,worker,temporal]   run the server
   setup                                                                 build the Temporal CLI if missing
   check-config  [FILE]                                                  validate a config file
-  health        [--config FILE]                                         round trip through Temporal and the node`;
+  health        [--config FILE]                                         round trip through Temporal and the node
+  script        validate FILE | draw FILE [--format mermaid|dot]        check or draw a service script (FILE or builtin:NAME)`;
 
 const logger = createLogger({ component: 'callctl' });
 
 async function main(argv: string[]): Promise<number> {
+  // Its own options (--format): handled before the strict parse below.
+  if (argv[0] === 'script') return runScriptCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
