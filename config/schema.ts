@@ -59,6 +59,17 @@ export const configSchema = z
         host,
         ports: z.tuple([port, port]),
       }),
+      /**
+       * Digest algorithms offered in challenges, most preferred first. MD5 leads by default: many
+       * devices (and SIPp) read only the first challenge and know only MD5.
+       */
+      digestAlgorithms: z
+        .array(z.enum(['MD5', 'SHA-256']))
+        .min(1)
+        .refine((a) => new Set(a).size === a.length, 'must not repeat an algorithm')
+        .default(['MD5', 'SHA-256']),
+      /** Ringing longer than this: CANCEL to the forks, 480 to the caller. */
+      noAnswerTimeoutSec: z.number().int().min(5).max(3600).default(60),
     }),
     http: z.object({
       listen: z.object({ host, port }),

@@ -10,7 +10,10 @@ import { ensureTemporalCli } from '../temporal/cli-build.ts';
 import { startDevServer, type DevServer } from '../temporal/dev-server.ts';
 import { createApiApp } from '../api/app.ts';
 import { createHttpFrontEnd } from '../http/server.ts';
+import { startSipNode, type SipNode } from '../b2bua/index.ts';
+import { CallEventBus } from '../events/call-events.ts';
 import { startFeedServer } from '../store/feed-server.ts';
+import { createCallControl } from './call-control.ts';
 import { followFeeds } from '../store/replica.ts';
 import type { Role } from './roles.ts';
 import { startWorkers, type RunningWorkers } from './workers.ts';
@@ -21,6 +24,8 @@ export interface RunningServer {
   temporalUi?: string;
   http?: AddressInfo;
   store: CallStore;
+  events: CallEventBus;
+  sip?: SipNode;
   stop(): Promise<void>;
   /** Forced exit: kills child processes at once (a second Ctrl-C). */
   kill(): void;
@@ -76,6 +81,23 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
 
     const store = new CallStore();
+    const events = new CallEventBus();
+
+    let sip: SipNode | undefined;
+    if (roles.has('sip')) {
+      const node = await startSipNode({
+        config,
+        store,
+        events,
+        clock,
+        logger: logger.child('sip'),
+        digestAlgorithms: config.sip.digestAlgorithms,
+        noAnswerTimeoutMs: config.sip.noAnswerTimeoutSec * 1000,
+      });
+      sip = node;
+      stops.push({ name: 'sip', stop: () => node.stop() });
+      logger.info('SIP node listening', { listen: config.sip.listen.map((l) => `${l.transport}:${l.host}:${l.port}`).join(',') });
+    }
 
     if (roles.has('worker') || roles.has('sip')) {
       const workers: RunningWorkers = await startWorkers({
@@ -105,14 +127,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
     let http: AddressInfo | undefined;
     if (roles.has('api')) {
-      const app = createApiApp({ config, store, logger: logger.child('api') });
+      const app = createApiApp({ config, store, logger: logger.child('api'), calls: sip ? createCallControl(sip) : undefined });
       const frontEnd = createHttpFrontEnd({ fetch: app.fetch, limits: config.http.limits, clock, logger: logger.child('http') });
       http = await frontEnd.listen(config.http.listen.port, config.http.listen.host);
       stops.push({ name: 'http', stop: () => frontEnd.close() });
       logger.info('API listening', { url: `http://${config.http.listen.host}:${http.port}/rest/v1/user/sip/calls` });
     }
 
-    return { roles, temporalAddress, temporalUi, http, store, stop: stopAll, kill: () => kills.forEach((k) => k()) };
+    return { roles, temporalAddress, temporalUi, http, store, events, sip, stop: stopAll, kill: () => kills.forEach((k) => k()) };
   } catch (err) {
     await stopAll();
     throw err;

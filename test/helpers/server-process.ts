@@ -30,6 +30,7 @@ export interface ServerProcess {
   httpPort: number;
   temporalPort: number;
   uiPort: number;
+  sipPort: number;
   baseUrl: string;
   output(): string;
   /** Sends a signal and resolves with the exit code. */
@@ -43,6 +44,7 @@ export interface TestConfig {
   httpPort: number;
   temporalPort: number;
   uiPort: number;
+  sipPort: number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a YAML document edited freely by tests
@@ -60,7 +62,7 @@ export async function testConfig(patch?: (cfg: Doc) => void): Promise<TestConfig
   patch?.(cfg);
   const file = join(dir, 'callctl.yaml');
   writeFileSync(file, stringify(cfg));
-  return { file, dir, httpPort, temporalPort, uiPort };
+  return { file, dir, httpPort, temporalPort, uiPort, sipPort };
 }
 
 export async function startServerProcess(opts: { config?: TestConfig; args?: string[]; readyTimeoutMs?: number } = {}): Promise<ServerProcess> {
@@ -92,6 +94,7 @@ export async function startServerProcess(opts: { config?: TestConfig; args?: str
     httpPort: cfg.httpPort,
     temporalPort: cfg.temporalPort,
     uiPort: cfg.uiPort,
+    sipPort: cfg.sipPort,
     baseUrl: `http://127.0.0.1:${cfg.httpPort}`,
     output: () => out,
     async stop(signal = 'SIGTERM') {

@@ -1,0 +1,20 @@
+// Errors of the B2BUA with stable codes. What a phone sends never throws: it is answered with a SIP
+// status. These are for the node's own callers (options out of range, a dialog id that is gone).
+
+export type B2buaErrorCode =
+  /** startSipNode was given an option out of range. */
+  | 'B2BUA_BAD_OPTION'
+  /** No live call with that dialog id (the API answers 1413). */
+  | 'B2BUA_NO_SUCH_DIALOG';
+
+export class B2buaError extends Error {
+  override readonly name = 'B2buaError';
+
+  constructor(
+    readonly code: B2buaErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${message} (${code})`, options);
+  }
+}

@@ -1,0 +1,86 @@
+// A real call through the running server (SIPp phones on loopback), seen and ended through the API:
+// the owner finds it, reads it and hangs it up (both phones get BYE); another user never sees it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
+import { explain, hasSipp, killAllSipp, runSipp, scenario, startSipp } from './sip/helpers/sipp.ts';
+
+const calls = '/rest/v1/user/sip/calls';
+
+async function api(server: ServerProcess, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${server.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'x-http-method-override': method, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!hasSipp)('a real call through the server, through the API', () => {
+  let server: ServerProcess;
+  let uasPort: number;
+
+  beforeAll(async () => {
+    uasPort = await freePort();
+    const config = await testConfig((c) => {
+      // sip2 (number 12, alice's) is a fixed device: a SIPp UAS.
+      c.domains[0].users[0].sipusers[1].contact = `sip:127.0.0.1:${uasPort}`;
+    });
+    server = await startServerProcess({ config });
+  });
+  afterAll(async () => {
+    killAllSipp();
+    await server?.stop();
+  });
+
+  it('the owner finds, reads and ends the call; both phones get BYE; another user sees nothing', async () => {
+    const uas = startSipp({ scenario: scenario('uas-answer.xml'), localPort: uasPort, timeoutS: 20, pauseMs: 100 });
+    const uac = runSipp({
+      scenario: scenario('uac-wait-bye.xml'),
+      remotePort: server.sipPort,
+      localPort: await freePort(),
+      service: '12',
+      user: 'sip1',
+      password: 'secret1',
+      timeoutS: 20,
+      extra: ['-auth_uri', '12@test.rootdomain.ru'],
+    });
+
+    const dialogid = await until(async () => {
+      const r = await api(server, 'LOOKUP', calls, 'alice-token', { phonenumber: '11' });
+      const ids = r.body as string[];
+      return ids.length === 1 ? ids[0] : undefined;
+    });
+    expect(dialogid).toMatch(/^rDlg-001-[A-Za-z0-9]{6}$/);
+
+    const dialog = await until(async () => {
+      const r = await api(server, 'GET', `${calls}/${dialogid}`, 'alice-token');
+      return (r.body as { status?: string }).status === 'dialog' ? (r.body as Record<string, unknown>) : undefined;
+    });
+    expect(dialog).toMatchObject({ dialogid, site: 'SITE1', localuri: '<sip:12@test.rootdomain.ru>', remoteuri: '<sip:sip1@test.rootdomain.ru>' });
+    expect((dialog.callids as string[])[0]).toMatch(new RegExp(`^rB2-001-${dialogid!.slice(-6)}-01-`));
+
+    // bob is no participant: the call does not exist for him.
+    expect(await api(server, 'GET', `${calls}/${dialogid}`, 'bob-token-1')).toMatchObject({ status: 404, body: { error_code: 1413 } });
+    expect(await api(server, 'DELETE', `${calls}/${dialogid}`, 'bob-token-1')).toMatchObject({ status: 404, body: { error_code: 1413 } });
+    expect(await api(server, 'LOOKUP', calls, 'bob-token-1', { dialogid })).toMatchObject({ status: 200, body: [] });
+
+    expect(await api(server, 'DELETE', `${calls}/${dialogid}`, 'alice-token')).toEqual({ status: 200, body: { dialogid } });
+    const [a, b] = await Promise.all([uac, uas.done]);
+    expect(a.code, explain(a)).toBe(0);
+    expect(b.code, explain(b)).toBe(0);
+    expect(await until(async () => {
+      const r = await api(server, 'LOOKUP', calls, 'alice-token', { dialogid });
+      return (r.body as string[]).length === 0 ? true : undefined;
+    })).toBe(true);
+  });
+});
