@@ -9,7 +9,9 @@ import { bindingRoutes } from './routes-bindings.ts';
 import { callRoutes } from './routes-calls.ts';
 import { controlRoutes } from './routes-control.ts';
 import { operationRoutes } from './routes-operations.ts';
-import { EVENTS, HEALTHZ, type RouteDef } from './routes.ts';
+import { openApiRoute } from './openapi.ts';
+import { eventRoutes } from './routes-events.ts';
+import { EVENTS, HEALTHZ, OPENAPI, type RouteDef } from './routes.ts';
 import type { ApiDeps, ApiEnv, AppEnv } from './types.ts';
 
 export type { ApiDeps, ApiEnv };
@@ -31,17 +33,13 @@ export function createApiApp(deps: ApiDeps): Hono<{ Bindings: ApiEnv }> {
     ...operationRoutes(deps),
     ...controlRoutes(deps),
     ...bindingRoutes(deps),
-    {
-      method: 'GET',
-      path: EVENTS,
-      handler: () => {
-        throw new ApiError(1503, 'event stream not available yet');
-      },
-    },
+    ...eventRoutes(deps),
+    openApiRoute(),
   ];
 
-  // Everything under /rest needs a token; authentication comes before 1404/1405 there.
-  app.use('/rest/*', bearerAuth(deps.config));
+  // Everything under /rest needs a token, but the API's own description; authentication comes
+  // before 1404/1405 there. The event stream also takes ?access_token= (browsers' EventSource).
+  app.use('/rest/*', bearerAuth(deps.config, { queryTokenPaths: [EVENTS], publicPaths: [OPENAPI] }));
 
   const allowed = new Map<string, string[]>();
   for (const r of routes) {

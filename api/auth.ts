@@ -30,8 +30,13 @@ export function tokenIndex(config: Config): TokenEntry[] {
 
 const challenge = 'Bearer realm="callctl"';
 
-/** Resolves an Authorization header to a principal, or throws 1401. */
-export function authenticate(index: readonly TokenEntry[], header: string | undefined): Principal {
+/**
+ * Resolves an Authorization header to a principal, or throws 1401. Where a client cannot set headers
+ * (a browser's WebSocket or EventSource), `queryToken` (`?access_token=`, RFC 6750 §2.3) stands in
+ * for a missing header; the header wins when both are given.
+ */
+export function authenticate(index: readonly TokenEntry[], header: string | undefined, queryToken?: string): Principal {
+  if ((header === undefined || header === '') && queryToken !== undefined && queryToken !== '') return principalOf(index, queryToken);
   if (header === undefined || header === '')
     throw new ApiError(1401, 'not authenticated: Authorization: Bearer <token> required', { 'WWW-Authenticate': challenge });
   const m = /^Bearer +([\x21-\x7e]+) *$/i.exec(header);
@@ -39,7 +44,11 @@ export function authenticate(index: readonly TokenEntry[], header: string | unde
     throw new ApiError(1401, 'not authenticated: malformed Authorization header', {
       'WWW-Authenticate': `${challenge}, error="invalid_request"`,
     });
-  const presented = sha256(m[1]);
+  return principalOf(index, m[1]);
+}
+
+function principalOf(index: readonly TokenEntry[], token: string): Principal {
+  const presented = sha256(token);
   let found: Principal | undefined;
   for (const entry of index) {
     // No break: every request costs one comparison per configured token.
@@ -51,10 +60,22 @@ export function authenticate(index: readonly TokenEntry[], header: string | unde
 
 export type AuthVariables = { principal: Principal };
 
-export function bearerAuth(config: Config): MiddlewareHandler<{ Variables: AuthVariables }> {
+export interface BearerAuthOptions {
+  /** Paths that also take `?access_token=` (the event stream: EventSource cannot set headers). */
+  queryTokenPaths?: readonly string[];
+  /** Paths under the middleware that need no token at all (the OpenAPI document). */
+  publicPaths?: readonly string[];
+}
+
+export function bearerAuth(config: Config, opts: BearerAuthOptions = {}): MiddlewareHandler<{ Variables: AuthVariables }> {
   const index = tokenIndex(config);
+  const queryPaths = new Set(opts.queryTokenPaths);
+  const publicPaths = new Set(opts.publicPaths);
   return async (c, next) => {
-    c.set('principal', authenticate(index, c.req.header('authorization')));
+    const header = c.req.header('authorization');
+    if (publicPaths.size > 0 && publicPaths.has(c.req.path)) return next();
+    const queryToken = (header === undefined || header === '') && queryPaths.has(c.req.path) ? c.req.query('access_token') : undefined;
+    c.set('principal', authenticate(index, header, queryToken));
     await next();
   };
 }

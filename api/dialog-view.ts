@@ -1,15 +1,23 @@
 // What GET list and GET one do to dialogs on the way out: filter, order, mask, flatten.
 import { dialogFields, type Dialog, type DialogField } from '../store/dialog.ts';
-import type { Filter, FilterScalar, FilterValue } from './schema-query.ts';
+import { dialogJson } from './dialog-json.ts';
+import { dialogShape, type Filter, type FilterScalar } from './schema-query.ts';
+
+const isIndex = (part: string): boolean => /^[0-9]+$/.test(part);
 
 /** The leaf values at a dotted path; arrays fan out unless the next part is an index. */
 export function valuesAt(root: unknown, parts: readonly string[]): unknown[] {
+  return collect(root, parts, parts.map(isIndex));
+}
+
+function collect(root: unknown, parts: readonly string[], index: readonly boolean[]): unknown[] {
   let current: unknown[] = [root];
-  for (const part of parts) {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
     const next: unknown[] = [];
     for (const v of current) {
       if (Array.isArray(v)) {
-        if (/^[0-9]+$/.test(part)) {
+        if (index[i]) {
           if (Number(part) < v.length) next.push(v[Number(part)]);
         } else {
           for (const el of v) if (el !== null && typeof el === 'object' && Object.hasOwn(el, part)) next.push((el as Record<string, unknown>)[part]);
@@ -21,21 +29,50 @@ export function valuesAt(root: unknown, parts: readonly string[]): unknown[] {
     current = next;
   }
   // A leaf that is an array of scalars matches when any element does (`opts.bindings`, `callids`).
-  return current.flatMap((v) => (Array.isArray(v) ? v : [v]));
+  const out: unknown[] = [];
+  for (const v of current) {
+    if (Array.isArray(v)) for (const el of v) out.push(el);
+    else out.push(v);
+  }
+  return out;
 }
 
-function matchesValue(candidates: unknown[], want: FilterValue): boolean {
-  const wanted: FilterScalar[] = want !== null && typeof want === 'object' ? want.$in : [want];
+function matchesValue(candidates: unknown[], wanted: readonly FilterScalar[]): boolean {
   return wanted.some((w) =>
     // null stands for "absent" too, so {"opts.referred-by": null} finds dialogs made without a transfer.
     w === null ? candidates.length === 0 || candidates.includes(null) : candidates.includes(w),
   );
 }
 
+/**
+ * A filter turned into one test, once per request: keys split once, and a top-level scalar field
+ * (status, startts, …: the usual filters) compared directly. Over thousands of dialogs per list, the
+ * general path (valuesAt per key per dialog) was a fifth of the list's CPU.
+ */
+export function compileFilter(filter: Filter | undefined): (dialog: Dialog) => boolean {
+  if (!filter) return () => true;
+  const tests = Object.entries(filter).map(([key, want]): ((d: Dialog) => boolean) => {
+    const wanted: FilterScalar[] = want !== null && typeof want === 'object' ? want.$in : [want];
+    if (Object.hasOwn(dialogShape, key) && dialogShape[key as DialogField] === 'scalar') {
+      const field = key as DialogField;
+      // Scalar fields are always present: null matches nothing there, as in the general path.
+      if (wanted.length === 1) {
+        const only = wanted[0];
+        return (d) => d[field] === only;
+      }
+      return (d) => wanted.includes(d[field] as FilterScalar);
+    }
+    const parts = key.split('.');
+    const index = parts.map(isIndex);
+    return (d) => matchesValue(collect(d, parts, index), wanted);
+  });
+  if (tests.length === 1) return tests[0]!;
+  return (d) => tests.every((t) => t(d));
+}
+
 /** Every key of the filter must match (AND); `$in` is an OR within one key. */
 export function matchesFilter(dialog: Dialog, filter: Filter | undefined): boolean {
-  if (!filter) return true;
-  return Object.entries(filter).every(([key, want]) => matchesValue(valuesAt(dialog, key.split('.')), want));
+  return compileFilter(filter)(dialog);
 }
 
 export function compareBy(field: string): (x: Dialog, y: Dialog) => number {
@@ -53,12 +90,48 @@ export function compareBy(field: string): (x: Dialog, y: Dialog) => number {
   };
 }
 
+/**
+ * `items` sorted by `cmp`, from `offset`, at most `limit`: what sort + slice give, without sorting
+ * the whole list when the page is a small part of it (a page of 100 out of a user's thousand
+ * dialogs). `cmp` must be a total order (compareBy breaks ties by dialogid), so the result is the same.
+ */
+export function sortedPage<T>(items: T[], cmp: (x: T, y: T) => number, offset: number, limit: number): T[] {
+  const k = offset + limit;
+  if (k * 4 >= items.length) return items.sort(cmp).slice(offset, k);
+  // The k smallest, kept sorted: an item goes in only when it beats the largest kept so far.
+  const kept = items.slice(0, k).sort(cmp);
+  for (let i = k; i < items.length; i++) {
+    const x = items[i]!;
+    if (cmp(x, kept[k - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = k - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(kept[mid]!, x) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    kept.splice(lo, 0, x);
+    kept.pop();
+  }
+  return kept.slice(offset);
+}
+
+/** The fields to answer with, in the spec's order: those of the mask, or all when it is empty. */
+const maskedFields = (mask: readonly DialogField[] | undefined): readonly DialogField[] =>
+  mask && mask.length > 0 ? dialogFields.filter((f) => mask.includes(f)) : dialogFields;
+
+function pick(dialog: Dialog, fields: readonly DialogField[]): Record<string, unknown> {
+  // Values are shared with the store, not copied: every answer is serialised before the handler
+  // returns, so nothing can change them in between. A structuredClone per field was the largest
+  // cost of a GET.
+  const out: Record<string, unknown> = {};
+  for (const f of fields) out[f] = dialog[f];
+  return out;
+}
+
 /** The dialog's fields in the spec's order, only those in the mask (all when the mask is empty). */
 export function applyMask(dialog: Dialog, mask: readonly DialogField[] | undefined): Record<string, unknown> {
-  const fields = mask && mask.length > 0 ? mask : dialogFields;
-  const out: Record<string, unknown> = {};
-  for (const f of dialogFields) if (fields.includes(f)) out[f] = structuredClone(dialog[f]);
-  return out;
+  return pick(dialog, maskedFields(mask));
 }
 
 /** Composite values become dotted keys: legs.0.callid, opts.referred-by. Empty composites vanish. */
@@ -76,7 +149,23 @@ export function flatten(obj: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export function present(dialog: Dialog, opts: { mask?: readonly DialogField[] | undefined; flat?: boolean }): Record<string, unknown> {
-  const masked = applyMask(dialog, opts.mask);
-  return opts.flat ? flatten(masked) : masked;
+export interface PresentOptions {
+  mask?: readonly DialogField[] | undefined;
+  flat?: boolean;
+}
+
+/** present() for many dialogs: the mask is resolved once. */
+export function presenter(opts: PresentOptions): (dialog: Dialog) => Record<string, unknown> {
+  const fields = maskedFields(opts.mask);
+  return opts.flat ? (d) => flatten(pick(d, fields)) : (d) => pick(d, fields);
+}
+
+export function present(dialog: Dialog, opts: PresentOptions): Record<string, unknown> {
+  return presenter(opts)(dialog);
+}
+
+/** presenter() as JSON text: exactly JSON.stringify(present(dialog, opts)), from kept field texts. */
+export function jsonPresenter(opts: PresentOptions): (dialog: Dialog) => string {
+  const fields = maskedFields(opts.mask);
+  return opts.flat ? (d) => JSON.stringify(flatten(pick(d, fields))) : (d) => dialogJson(d, fields);
 }

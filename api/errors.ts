@@ -48,6 +48,11 @@ export function jsonResponse(c: Context, body: unknown, status = 200, headers: R
   return c.body(JSON.stringify(body), status as 200, { ...headers, 'content-type': JSON_TYPE });
 }
 
+/** An answer already serialised (lists and dialogs built from kept JSON texts). */
+export function jsonTextResponse(c: Context, text: string, status = 200): Response {
+  return c.body(text, status as 200, { 'content-type': JSON_TYPE });
+}
+
 export function errorResponse(c: Context, err: ApiError): Response {
   return jsonResponse(c, { error_code: err.code, error_message: err.message }, err.status, err.headers);
 }

@@ -1,8 +1,10 @@
 // The read routes, implemented against the call store: GET list, GET one, LOOKUP.
 import type { Context } from 'hono';
+import type { Dialog } from '../store/dialog.ts';
 import { readParams } from './body.ts';
-import { ApiError, jsonResponse } from './errors.ts';
-import { compareBy, matchesFilter, present } from './dialog-view.ts';
+import { followStore } from './dialog-json.ts';
+import { ApiError, jsonResponse, jsonTextResponse } from './errors.ts';
+import { compareBy, compileFilter, jsonPresenter, sortedPage } from './dialog-view.ts';
 import { parseParams } from './params.ts';
 import { CALL, CALLS, type RouteDef } from './routes.ts';
 import { lookupDialogIds, visibleDialog, visibleDialogs } from './scope.ts';
@@ -20,24 +22,22 @@ import {
 import type { ApiDeps, AppEnv } from './types.ts';
 
 export function callRoutes({ store }: ApiDeps): RouteDef[] {
+  followStore(store);
   const list = async (c: Context<AppEnv>) => {
     const p = parseParams(listParamsSchema, coerceQueryValues(await readParams(c), listCoercions));
-    const dialogs = visibleDialogs(store, c.get('principal'))
-      .map((e) => e.dialog)
-      .filter((d) => matchesFilter(d, p.filter));
+    const matches = compileFilter(p.filter);
+    const dialogs: Dialog[] = [];
+    for (const e of visibleDialogs(store, c.get('principal'))) if (matches(e.dialog)) dialogs.push(e.dialog);
     // The count is of every match: offset and limit page the list, not the count.
     if (p.countonly) return jsonResponse(c, { count: dialogs.length });
-    dialogs.sort(compareBy(p.order));
-    return jsonResponse(
-      c,
-      dialogs.slice(p.offset, p.offset + p.limit).map((d) => present(d, p)),
-    );
+    const page = sortedPage(dialogs, compareBy(p.order), p.offset, p.limit);
+    return jsonTextResponse(c, `[${page.map(jsonPresenter(p)).join(',')}]`);
   };
 
   const getOne = async (c: Context<AppEnv>) => {
     const entry = visibleDialog(store, c.get('principal'), c.req.param('dialogid') ?? '');
     const p = parseParams(getParamsSchema, coerceQueryValues(await readParams(c), getCoercions));
-    return jsonResponse(c, present(entry.dialog, p));
+    return jsonTextResponse(c, jsonPresenter(p)(entry.dialog));
   };
 
   const lookup = async (c: Context<AppEnv>) => {

@@ -6,6 +6,7 @@ import type { AppEnv } from './types.ts';
 export const CALLS = '/rest/v1/user/sip/calls';
 export const CALL = `${CALLS}/:dialogid`;
 export const EVENTS = '/rest/v1/user/sip/events';
+export const OPENAPI = '/rest/v1/openapi.json';
 export const HEALTHZ = '/healthz';
 
 export interface RouteDef {

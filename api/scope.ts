@@ -2,17 +2,21 @@
 // Everything else is "not found" (1413), so the API never reveals that a dialog exists.
 import type { DomainConfig, SipUserConfig } from '../config/schema.ts';
 import type { CallStore } from '../store/call-store.ts';
-import type { StoredDialog } from '../store/dialog.ts';
+import type { Participant, StoredDialog } from '../store/dialog.ts';
+import { AccountIndex } from './account-index.ts';
 import type { Principal } from './auth.ts';
 import { dialogNotFound } from './errors.ts';
 import { dialogIdPattern } from './params.ts';
 import type { LookupQuery, UserMode } from './schema-query.ts';
 
-export function canSee(principal: Principal, entry: StoredDialog): boolean {
+/** The rule itself: one of the participants is one of the user's accounts, in the user's domain. */
+export function seesParticipants(principal: Principal, participants: readonly Participant[]): boolean {
   const domain = principal.domain.name.toLowerCase();
-  return entry.participants.some(
-    (p) => p.domain.toLowerCase() === domain && principal.sipusers.some((s) => s.id === p.sipuserId),
-  );
+  return participants.some((p) => p.domain.toLowerCase() === domain && principal.sipusers.some((s) => s.id === p.sipuserId));
+}
+
+export function canSee(principal: Principal, entry: StoredDialog): boolean {
+  return seesParticipants(principal, entry.participants);
 }
 
 /** The dialog behind a path's id, when the user may see it; 1413 otherwise (malformed ids too). */
@@ -24,8 +28,20 @@ export function visibleDialog(store: CallStore, principal: Principal, dialogid: 
 
 /** Through the account index: a list costs the user's own dialogs, not the whole store. */
 export function visibleDialogs(store: CallStore, principal: Principal): StoredDialog[] {
-  const ids = new Set(principal.sipusers.flatMap((s) => store.byAccount(principal.domain.name, s.id)));
-  return [...ids].flatMap((id) => store.get(id) ?? []);
+  const index = AccountIndex.of(store);
+  const domain = principal.domain.name.toLowerCase();
+  const accounts = principal.sipusers;
+  const out: StoredDialog[] = [];
+  for (let i = 0; i < accounts.length; i++) {
+    // A call between two of the user's own accounts is filed under both: it is listed under the
+    // first. Checking its few participants is cheaper than a set of everything listed.
+    const earlier = i === 0 ? undefined : new Set(accounts.slice(0, i).map((s) => s.id));
+    for (const entry of index.entries(domain, accounts[i]!.id)) {
+      if (earlier && entry.participants.some((p) => earlier.has(p.sipuserId) && p.domain.toLowerCase() === domain)) continue;
+      out.push(entry);
+    }
+  }
+  return out;
 }
 
 /** Accounts of a domain named by phone number and/or login. */

@@ -1,8 +1,10 @@
 // The types the app and its route files share. createApiApp's callers see ApiDeps and ApiEnv only.
 import type { Config } from '../config/schema.ts';
+import type { CallEventBus } from '../events/call-events.ts';
 import type { Logger } from '../lib/log.ts';
 import type { CallStore } from '../store/call-store.ts';
 import type { AuthVariables } from './auth.ts';
+import type { EventStreamOptions } from './event-client.ts';
 import type { CallControlPort, OperationsPort } from './ports.ts';
 
 export interface ApiDeps {
@@ -13,6 +15,10 @@ export interface ApiDeps {
   operations?: OperationsPort;
   /** The SIP node; absent until it is wired: call-control routes answer 1503. */
   calls?: CallControlPort;
+  /** The call event bus of the SIP node in this process; absent (API-only role): events answer 1503. */
+  events?: CallEventBus;
+  /** Buffer limits, heartbeat and clock of the event stream (defaults: 1000 events, 1 MiB, 15 s). */
+  eventStream?: Partial<EventStreamOptions>;
 }
 
 /** What the HTTP front end passes to `app.fetch(request, env)`. */

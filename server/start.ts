@@ -9,6 +9,7 @@ import { CallStore } from '../store/call-store.ts';
 import { ensureTemporalCli } from '../temporal/cli-build.ts';
 import { startDevServer, type DevServer } from '../temporal/dev-server.ts';
 import { createApiApp } from '../api/app.ts';
+import { createEventsUpgradeHandler } from '../api/event-ws.ts';
 import { createHttpFrontEnd } from '../http/server.ts';
 import { startSipNode, type SipNode } from '../b2bua/index.ts';
 import { CallEventBus } from '../events/call-events.ts';
@@ -127,10 +128,26 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
     let http: AddressInfo | undefined;
     if (roles.has('api')) {
-      const app = createApiApp({ config, store, logger: logger.child('api'), calls: sip ? createCallControl(sip) : undefined });
+      const apiLog = logger.child('api');
+      // Call events exist where the SIP node runs; an API-only process answers 1503 on /events.
+      const bus = sip ? events : undefined;
+      const eventStream = { clock };
+      const app = createApiApp({ config, store, logger: apiLog, calls: sip ? createCallControl(sip) : undefined, events: bus, eventStream });
       const frontEnd = createHttpFrontEnd({ fetch: app.fetch, limits: config.http.limits, clock, logger: logger.child('http') });
+      const eventsWs = bus
+        ? createEventsUpgradeHandler({ config, events: bus, logger: apiLog.child('events'), eventStream, fallback: (s) => frontEnd.handle(s) })
+        : undefined;
+      frontEnd.onUpgrade(eventsWs);
       http = await frontEnd.listen(config.http.listen.port, config.http.listen.host);
-      stops.push({ name: 'http', stop: () => frontEnd.close() });
+      stops.push({
+        name: 'http',
+        stop: async () => {
+          // Event streams never end by themselves: end them while the front end drains.
+          const closing = frontEnd.close();
+          await eventsWs?.close();
+          await closing;
+        },
+      });
       logger.info('API listening', { url: `http://${config.http.listen.host}:${http.port}/rest/v1/user/sip/calls` });
     }
 

@@ -15,6 +15,37 @@ async function api(server: ServerProcess, method: string, path: string, token: s
   return { status: res.status, body: await res.json() };
 }
 
+/** Follows the user's SSE event stream, collecting event types with their dialog ids. */
+function followEvents(server: ServerProcess, token: string): { seen: Array<{ type: string; dialogid: string }>; stop: () => void } {
+  const seen: Array<{ type: string; dialogid: string }> = [];
+  const abort = new AbortController();
+  void (async () => {
+    const res = await fetch(`${server.baseUrl}/rest/v1/user/sip/events`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += decoder.decode(value, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (data) {
+          const e = JSON.parse(data) as { type: string; dialogid: string };
+          seen.push({ type: e.type, dialogid: e.dialogid });
+        }
+      }
+    }
+  })().catch(() => {});
+  return { seen, stop: () => abort.abort() };
+}
+
 async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -43,6 +74,9 @@ describe.skipIf(!hasSipp)('a real call through the server, through the API', () 
   });
 
   it('the owner finds, reads and ends the call; both phones get BYE; another user sees nothing', async () => {
+    const aliceEvents = followEvents(server, 'alice-token');
+    const bobEvents = followEvents(server, 'bob-token-1');
+    await new Promise((r) => setTimeout(r, 300));
     const uas = startSipp({ scenario: scenario('uas-answer.xml'), localPort: uasPort, timeoutS: 20, pauseMs: 100 });
     const uac = runSipp({
       scenario: scenario('uac-wait-bye.xml'),
@@ -82,5 +116,13 @@ describe.skipIf(!hasSipp)('a real call through the server, through the API', () 
       const r = await api(server, 'LOOKUP', calls, 'alice-token', { dialogid });
       return (r.body as string[]).length === 0 ? true : undefined;
     })).toBe(true);
+
+    // The owner's event stream told the whole call; bob's stream said nothing of it.
+    await until(async () => (aliceEvents.seen.some((e) => e.type === 'end') ? true : undefined));
+    expect(aliceEvents.seen.map((e) => e.type)).toEqual(expect.arrayContaining(['start', 'answer', 'end']));
+    expect(new Set(aliceEvents.seen.map((e) => e.dialogid))).toEqual(new Set([dialogid]));
+    expect(bobEvents.seen).toEqual([]);
+    aliceEvents.stop();
+    bobEvents.stop();
   });
 });

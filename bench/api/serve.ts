@@ -1,0 +1,70 @@
+// The benchmark server, in its own process so autocannon never shares its event loop:
+//   node --expose-gc --import tsx bench/api/serve.ts [dialogs]
+// Measures the store's heap per dialog while filling it (forced GC before and after), and what the
+// API keeps beside it, then serves
+// the real API app behind the real front end on 127.0.0.1 and prints one JSON line with the port,
+// the memory figures and sample ids; stops on SIGTERM.
+import { loadConfig } from '../../config/load.ts';
+import { createApiApp } from '../../api/app.ts';
+import { AccountIndex } from '../../api/account-index.ts';
+import { authenticate, tokenIndex } from '../../api/auth.ts';
+import { dialogJson, followStore } from '../../api/dialog-json.ts';
+import { visibleDialogs } from '../../api/scope.ts';
+import { createHttpFrontEnd } from '../../http/server.ts';
+import { silentLogger } from '../../lib/log.ts';
+import { CallStore } from '../../store/call-store.ts';
+import { dialogFields } from '../../store/dialog.ts';
+import { insertDialogs } from './dialogs.ts';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+  process.stderr.write('run with node --expose-gc\n');
+  process.exit(2);
+}
+const settle = () => {
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
+};
+
+const n = Number(process.argv[2] ?? 10_000);
+const config = loadConfig();
+const store = new CallStore();
+const before = settle();
+const ids = insertDialogs(store, n);
+const after = settle();
+
+// What the API keeps beside the store: its account index, and the JSON texts of dialogs it has
+// answered with (here every dialog read whole once, the most it keeps).
+AccountIndex.of(store);
+const withIndex = settle();
+followStore(store);
+for (const entry of store.all()) dialogJson(entry.dialog, dialogFields);
+const withTexts = settle();
+
+const alice = authenticate(tokenIndex(config), 'Bearer alice-token');
+const visible = visibleDialogs(store, alice);
+const sample = visible.find((e) => e.dialog.status === 'dialog')!;
+
+const app = createApiApp({ config, store, logger: silentLogger });
+const fe = createHttpFrontEnd({ fetch: (req, env) => app.fetch(req, env) });
+const { port } = await fe.listen(0, '127.0.0.1');
+
+process.stdout.write(
+  `${JSON.stringify({
+    port,
+    dialogs: ids.length,
+    heapBefore: before,
+    heapAfter: after,
+    bytesPerDialog: (after - before) / ids.length,
+    indexBytesPerDialog: (withIndex - after) / ids.length,
+    textBytesPerDialog: (withTexts - withIndex) / ids.length,
+    jsonBytesPerDialog: Buffer.byteLength(JSON.stringify(sample.dialog)),
+    aliceVisible: visible.length,
+    aliceAnswered: visible.filter((e) => e.dialog.status === 'dialog').length,
+    sample: { dialogid: sample.dialog.dialogid, callid: sample.dialog.legs[1]!.callid },
+  })}\n`,
+);
+process.on('SIGTERM', () => {
+  void fe.close();
+  setTimeout(() => process.exit(0), 200).unref();
+});
