@@ -103,6 +103,27 @@ describe.skipIf(!hasSipp)('a real call through the server, through the API', () 
     expect(dialog).toMatchObject({ dialogid, site: 'SITE1', localuri: '<sip:12@test.rootdomain.ru>', remoteuri: '<sip:sip1@test.rootdomain.ru>' });
     expect((dialog.callids as string[])[0]).toMatch(new RegExp(`^rB2-001-${dialogid!.slice(-6)}-01-`));
 
+    // LOOKUP finds it by every key of the spec, and the list shows it.
+    const d = dialog as { inviteid: string; acallid: string; callids: string[]; localuri: string };
+    const keys: Array<[string, Record<string, unknown>]> = [
+      ['dialogid', { dialogid }],
+      ['inviteid', { inviteid: d.inviteid }],
+      ['callid (a leg)', { callid: d.acallid }],
+      ['callid (b leg)', { callid: d.callids[0] }],
+      ['uri with <>', { uri: d.localuri }],
+      ['uri without <>', { uri: d.localuri.slice(1, -1) }],
+      ['user (number)', { user: '12', user_mode: 'number' }],
+      ['user (login)', { user: 'sip1', user_mode: 'login' }],
+      ['sipuserid', { sipuserid: 2 }],
+      ['login', { login: 'sip1' }],
+      ['phonenumber', { phonenumber: '12' }],
+    ];
+    for (const [name, body] of keys) {
+      expect(await api(server, 'LOOKUP', calls, 'alice-token', body), name).toEqual({ status: 200, body: [dialogid] });
+    }
+    const list = await fetch(`${server.baseUrl}${calls}?mask=dialogid,status`, { headers: { authorization: 'Bearer alice-token' } });
+    expect(await list.json()).toEqual([{ dialogid, status: 'dialog' }]);
+
     // bob is no participant: the call does not exist for him.
     expect(await api(server, 'GET', `${calls}/${dialogid}`, 'bob-token-1')).toMatchObject({ status: 404, body: { error_code: 1413 } });
     expect(await api(server, 'DELETE', `${calls}/${dialogid}`, 'bob-token-1')).toMatchObject({ status: 404, body: { error_code: 1413 } });
@@ -124,5 +145,32 @@ describe.skipIf(!hasSipp)('a real call through the server, through the API', () 
     expect(bobEvents.seen).toEqual([]);
     aliceEvents.stop();
     bobEvents.stop();
+  });
+
+  it('DELETE of a ringing call: the callee gets CANCEL, the caller 487', async () => {
+    const uas = startSipp({ scenario: scenario('uas-ring.xml'), localPort: uasPort, timeoutS: 20 });
+    const uac = runSipp({
+      scenario: scenario('uac-ringing-ended.xml'),
+      remotePort: server.sipPort,
+      localPort: await freePort(),
+      service: '12',
+      user: 'sip1',
+      password: 'secret1',
+      timeoutS: 20,
+      extra: ['-auth_uri', '12@test.rootdomain.ru'],
+    });
+    const dialogid = await until(async () => {
+      const r = await api(server, 'LOOKUP', calls, 'alice-token', { phonenumber: '11' });
+      const ids = r.body as string[];
+      if (ids.length !== 1) return undefined;
+      const one = await api(server, 'GET', `${calls}/${ids[0]}`, 'alice-token');
+      const legs = (one.body as { status?: string; legs?: Array<{ side: string; expirets: unknown }> });
+      // Ringing: forking, with a b leg counting down.
+      return legs.status === 'forking' && legs.legs?.some((l) => l.side === 'b' && typeof l.expirets === 'number') ? ids[0] : undefined;
+    });
+    expect(await api(server, 'DELETE', `${calls}/${dialogid}`, 'alice-token')).toEqual({ status: 200, body: { dialogid } });
+    const [a, b] = await Promise.all([uac, uas.done]);
+    expect(a.code, explain(a)).toBe(0);
+    expect(b.code, explain(b)).toBe(0);
   });
 });
