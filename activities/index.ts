@@ -3,16 +3,25 @@ import type { Config } from '../config/schema.ts';
 import type { CallStore } from '../store/call-store.ts';
 import type { Clock } from '../lib/clock.ts';
 import { createNodeActivities } from './node-activities.ts';
+import { createSipActivities, type SipActivityDeps } from './sip-activities.ts';
 
 export interface ActivityDeps {
   config: Config;
   store: CallStore;
   clock: Clock;
+  /**
+   * The operations' SIP activities: the node's ServiceCallPort and the event router's call routes.
+   * Absent until the SIP node provides a ServiceCallPort (docs/operations.md): the activities are
+   * then not registered, and an operation's first SIP activity fails (result `error`) instead of
+   * pretending to have sent anything.
+   */
+  sip?: SipActivityDeps;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createNodeActivities(deps),
+    ...(deps.sip ? createSipActivities(deps.sip) : {}),
   };
 }
 
