@@ -5,7 +5,13 @@ export type B2buaErrorCode =
   /** startSipNode was given an option out of range. */
   | 'B2BUA_BAD_OPTION'
   /** No live call with that dialog id (the API answers 1413). */
-  | 'B2BUA_NO_SUCH_DIALOG';
+  | 'B2BUA_NO_SUCH_DIALOG'
+  /** A service call could not be placed: the target names no account, or it has no reachable contact. */
+  | 'B2BUA_NO_ROUTE'
+  /** No live (answered, for REFER) service call with that Call-ID. */
+  | 'B2BUA_NO_SUCH_CALL'
+  /** A service-call feature the node does not offer yet (DTMF, joins, Replaces, sdpFrom). */
+  | 'B2BUA_NOT_SUPPORTED';
 
 export class B2buaError extends Error {
   override readonly name = 'B2buaError';

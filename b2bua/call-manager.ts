@@ -53,6 +53,14 @@ export interface RoutedInvite {
   readonly maxForwards: number;
 }
 
+/** Dialogs the manager does not own (the node's service calls): asked before a request gets 481. */
+export interface ExtraDialogs {
+  /** True when the request belonged to one of its dialogs (and was answered). */
+  handleInDialog(tx: ServerTransaction): boolean;
+  /** True when the response was one of its own. */
+  handleStrayResponse(res: SipResponse): boolean;
+}
+
 interface DialogEntry {
   readonly call: B2bCall;
   readonly side: Side;
@@ -68,6 +76,7 @@ export class CallManager {
   readonly #cancellers = new Map<ServerTransaction, () => void>();
   readonly #forks = new Map<string, { call: B2bCall; fork: B2bFork }>();
   #closing = false;
+  #extra: ExtraDialogs | undefined;
 
   constructor(opts: CallManagerOptions) {
     this.#o = opts;
@@ -93,6 +102,11 @@ export class CallManager {
         if (this.#calls.get(call.dialogid) === call) this.#calls.delete(call.dialogid);
       },
     };
+  }
+
+  /** Who takes in-dialog requests and stray responses that match no call (service calls). */
+  setExtraDialogs(extra: ExtraDialogs): void {
+    this.#extra = extra;
   }
 
   /** Live calls. */
@@ -194,6 +208,7 @@ export class CallManager {
     const id = dialogIdOfRequest(tx.request);
     const entry = id && this.#dialogs.get(dialogKey(id));
     if (!entry) {
+      if (this.#extra?.handleInDialog(tx)) return;
       tx.reply(481);
       return;
     }
@@ -228,6 +243,7 @@ export class CallManager {
     const callId = res.callId;
     const entry = callId === undefined ? undefined : this.#forks.get(callId);
     if (entry && res.from?.tag === entry.fork.localTag) entry.call.onStrayResponse(entry.fork, res);
+    else if (!entry) this.#extra?.handleStrayResponse(res);
   }
 
   /** Ends a call: BYE to answered legs, CANCEL to ringing forks. Resolves when it is over. */

@@ -16,3 +16,4 @@ export { causeOfFailure, type EndCause } from './end-cause.ts';
 export { B2buaError, type B2buaErrorCode } from './b2bua-error.ts';
 export { CONFERENCE_NOT_AVAILABLE } from './request-dispatcher.ts';
 export { ALL_METHODS, DIALOG_METHODS, OUT_OF_DIALOG_METHODS } from './sip-methods.ts';
+export { ServiceCalls, type ServiceCallDeliver, type ServiceCallsOptions } from './service-calls.ts';

@@ -17,6 +17,7 @@ import { CallManager, DEFAULT_NO_ANSWER_TIMEOUT_MS } from './call-manager.ts';
 import { ProxyAuthenticator } from './proxy-authenticator.ts';
 import { RequestDispatcher } from './request-dispatcher.ts';
 import { Router } from './router.ts';
+import { ServiceCalls } from './service-calls.ts';
 
 /** How long stop() waits for the legs to answer BYE and CANCEL before dropping the calls. */
 export const DEFAULT_STOP_GRACE_MS = 2_000;
@@ -34,7 +35,7 @@ export interface SipNodeOptions {
   readonly noAnswerTimeoutMs?: number;
   /** Transaction timers (T1, T2, T4, Timer D, 100 Trying delay); tests shorten them. */
   readonly timers?: Partial<TransactionTimerConfig>;
-  /** Digest algorithms offered in challenges, most preferred first. Default SHA-256, MD5. */
+  /** Digest algorithms offered in challenges, most preferred first. Default from config: MD5, SHA-256. */
   readonly digestAlgorithms?: readonly DigestAlgorithm[];
   /** Nonce HMAC key shared between nodes (≥ 16 bytes); random at start by default. */
   readonly digestSecret?: Uint8Array;
@@ -70,6 +71,9 @@ export interface SipNode {
   readonly media: MediaManager;
   readonly calls: CallManager;
   readonly router: Router;
+  /** The node's ServiceCallPort (calls the node places for the operations): bind its events with
+   * `serviceCalls.onServiceCallEvent((callid, event) => void router.deliver(callid, event))`. */
+  readonly serviceCalls: ServiceCalls;
   /** The bound address of each configured listen entry, in order. */
   readonly listening: readonly { readonly transport: TransportProtocol; readonly host: string; readonly port: number }[];
   counts(): SipNodeCounts;
@@ -148,6 +152,8 @@ export async function startSipNode(opts: SipNodeOptions): Promise<SipNode> {
       noAnswerTimeoutMs,
       ...(opts.onInDialogRefer !== undefined && { onInDialogRefer: opts.onInDialogRefer }),
     });
+    const serviceCalls = new ServiceCalls({ transactions: layer, transport, location, media, router, clock, logger });
+    calls.setExtraDialogs(serviceCalls);
     const authenticator = new ProxyAuthenticator({ verifier, directory, logger: logger.child('auth') });
     const dispatcher = new RequestDispatcher({ node: config.node, router, registrar, authenticator, calls, clock, logger });
     await transport.start();
@@ -164,6 +170,7 @@ export async function startSipNode(opts: SipNodeOptions): Promise<SipNode> {
       media,
       calls,
       router,
+      serviceCalls,
       listening,
       counts: () => {
         const m = media.stats();
@@ -181,7 +188,7 @@ export async function startSipNode(opts: SipNodeOptions): Promise<SipNode> {
       stop: () =>
         (stopping ??= (async () => {
           logger.info('SIP node stopping', { calls: calls.size });
-          await calls.closeAll(opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
+          await Promise.all([calls.closeAll(opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS), serviceCalls.closeAll(opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS)]);
           await media.closeAll();
           await loc.close();
           layer.close();

@@ -67,13 +67,19 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--ui-port', String(opts.uiPort),
     '--namespace', opts.namespace,
     '--log-level', 'warn',
+    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]),
   ];
   // setpriv --pdeathsig: the kernel sends SIGTERM to the dev server if this process dies for any reason.
   const usePdeath = existsSync('/usr/bin/setpriv');
   // Its own process group (detached): a terminal's Ctrl-C reaches only us, and we stop the dev
   // server last, after the workers have drained.
-  const spawnOpts = { stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], detached: true };
+  // The dev server would otherwise ask an internet host for new versions every few seconds.
+  const spawnOpts = {
+    stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[],
+    detached: true,
+    env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
+  };
   const child: ChildProcess = usePdeath
     ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGTERM', '--', opts.binary, ...args], spawnOpts)
     : spawn(opts.binary, args, spawnOpts);

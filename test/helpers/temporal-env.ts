@@ -19,11 +19,13 @@ export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
     throw new Error(`no Temporal CLI at ${path}: run \`npm run setup\` first (it builds it from the Go module proxy)`);
   }
   quietRuntime();
+  // No version check against an internet host from tests.
+  process.env.TEMPORAL_VERSION_CHECK_DISABLED = '1';
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path },
       ip: '127.0.0.1',
-      extraArgs: ['--log-level', 'error', '--search-attribute', 'CallDialogId=Keyword', '--search-attribute', 'CallUser=Keyword', '--search-attribute', 'CallOperation=Keyword'],
+      extraArgs: ['--log-level', 'error', '--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--search-attribute', 'CallDialogId=Keyword', '--search-attribute', 'CallUser=Keyword', '--search-attribute', 'CallOperation=Keyword'],
     },
   });
 }

@@ -313,12 +313,14 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<Netns> {
 
   try {
     await run('ip', ['link', 'set', 'lo', 'up']);
-    await run('ip', ['link', 'add', 'cv0', 'type', 'veth', 'peer', 'name', 'cv1']);
-    await run('ip', ['link', 'set', 'cv0', 'up']);
-    await run('ip', ['link', 'set', 'cv1', 'up']);
+    // IPv6 off before the veth exists and comes up: otherwise the kernel may already have sent an
+    // IPv6 packet (DAD, MLD report) on it, and the "cv0 counted 0 packets" checks fail now and then.
     if (!opts.ipv6) {
       await run('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
     }
+    await run('ip', ['link', 'add', 'cv0', 'type', 'veth', 'peer', 'name', 'cv1']);
+    await run('ip', ['link', 'set', 'cv0', 'up']);
+    await run('ip', ['link', 'set', 'cv1', 'up']);
     // Lets the kernel pick a 127/8 source for non-loopback destinations (as `ip route get` and
     // programs using the connect()-and-getsockname() trick do). Packets could only reach cv1,
     // which is inside this namespace too.
