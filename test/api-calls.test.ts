@@ -2,7 +2,7 @@
 // the owner finds it, reads it and hangs it up (both phones get BYE); another user never sees it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
-import { explain, hasSipp, killAllSipp, runSipp, scenario, startSipp } from './sip/helpers/sipp.ts';
+import { explain, hasSipp, killAllSipp, runSipp, scenario, startSipp, type SippResult } from './sip/helpers/sipp.ts';
 
 const calls = '/rest/v1/user/sip/calls';
 
@@ -46,6 +46,20 @@ function followEvents(server: ServerProcess, token: string): { seen: Array<{ typ
   return { seen, stop: () => abort.abort() };
 }
 
+/** sip1 (a SIPp caller answering the 407) calls 12 through the server. */
+async function sip1Calls12(server: ServerProcess, file: string): Promise<SippResult> {
+  return runSipp({
+    scenario: scenario(file),
+    remotePort: server.sipPort,
+    localPort: await freePort(),
+    service: '12',
+    user: 'sip1',
+    password: 'secret1',
+    timeoutS: 20,
+    extra: ['-auth_uri', '12@test.rootdomain.ru'],
+  });
+}
+
 async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -78,16 +92,7 @@ describe.skipIf(!hasSipp)('a real call through the server, through the API', () 
     const bobEvents = followEvents(server, 'bob-token-1');
     await new Promise((r) => setTimeout(r, 300));
     const uas = startSipp({ scenario: scenario('uas-answer.xml'), localPort: uasPort, timeoutS: 20, pauseMs: 100 });
-    const uac = runSipp({
-      scenario: scenario('uac-wait-bye.xml'),
-      remotePort: server.sipPort,
-      localPort: await freePort(),
-      service: '12',
-      user: 'sip1',
-      password: 'secret1',
-      timeoutS: 20,
-      extra: ['-auth_uri', '12@test.rootdomain.ru'],
-    });
+    const uac = sip1Calls12(server, 'uac-wait-bye.xml');
 
     const dialogid = await until(async () => {
       const r = await api(server, 'LOOKUP', calls, 'alice-token', { phonenumber: '11' });
@@ -149,16 +154,7 @@ describe.skipIf(!hasSipp)('a real call through the server, through the API', () 
 
   it('DELETE of a ringing call: the callee gets CANCEL, the caller 487', async () => {
     const uas = startSipp({ scenario: scenario('uas-ring.xml'), localPort: uasPort, timeoutS: 20 });
-    const uac = runSipp({
-      scenario: scenario('uac-ringing-ended.xml'),
-      remotePort: server.sipPort,
-      localPort: await freePort(),
-      service: '12',
-      user: 'sip1',
-      password: 'secret1',
-      timeoutS: 20,
-      extra: ['-auth_uri', '12@test.rootdomain.ru'],
-    });
+    const uac = sip1Calls12(server, 'uac-ringing-ended.xml');
     const dialogid = await until(async () => {
       const r = await api(server, 'LOOKUP', calls, 'alice-token', { phonenumber: '11' });
       const ids = r.body as string[];
