@@ -12,21 +12,14 @@ import { defineQuery, defineSignal, defineUpdate, type SignalDefinition } from '
 import { z } from 'zod';
 import type { Checkpoint, PostAnswer, Progress, ReferAnswer } from '../machines/index.ts';
 import type { LegStatus, ScriptEvent } from '../machines/index.ts';
+import { EVENTS } from '../machines/index.ts';
 
 /** A SIP event about one of the operation's service calls: every machine event but `cancel`. */
 export type SipEvent = Exclude<ScriptEvent, { type: 'cancel' }>;
 export type SipEventType = SipEvent['type'];
 
-export const SIP_EVENT_TYPES = [
-  'sip.provisional',
-  'sip.answered',
-  'sip.failed',
-  'sip.bye',
-  'refer.accepted',
-  'refer.rejected',
-  'notify.sipfrag',
-  'notify.none',
-] as const satisfies readonly SipEventType[];
+/** The machine's events from outside, less `cancel` (that one comes from Temporal's cancellation). */
+export const SIP_EVENT_TYPES = EVENTS.filter((e): e is SipEventType => e !== 'cancel');
 
 // A Call-ID is a SIP token (RFC 3261 `callid = word ["@" word]`): visible ASCII, bounded here.
 const callid = z.string().regex(/^[\x21-\x7e]{1,256}$/, 'must be a Call-ID (1 to 256 visible ASCII characters)');
