@@ -97,7 +97,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       });
       sip = node;
       stops.push({ name: 'sip', stop: () => node.stop() });
-      logger.info('SIP node listening', { listen: config.sip.listen.map((l) => `${l.transport}:${l.host}:${l.port}`).join(',') });
     }
 
     if (roles.has('worker') || roles.has('sip')) {
