@@ -18,6 +18,9 @@ import { createCallControl } from './call-control.ts';
 import { followFeeds } from '../store/replica.ts';
 import type { Role } from './roles.ts';
 import { startWorkers, type RunningWorkers } from './workers.ts';
+import { Client, Connection } from '@temporalio/client';
+import { SipEventRouter } from '../operations/sip-event-router.ts';
+import { createTemporalOperations } from '../operations/temporal-operations.ts';
 
 export interface RunningServer {
   roles: Set<Role>;
@@ -84,6 +87,23 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const store = new CallStore();
     const events = new CallEventBus();
 
+    // One Temporal client per process, for the API (operations) and the SIP node (event signals).
+    // Lazy: the process comes up even while Temporal is unreachable; operations then answer 1503.
+    let client: Client | undefined;
+    let eventRouter: SipEventRouter | undefined;
+    if (roles.has('api') || roles.has('sip')) {
+      const connection = Connection.lazy({ address: temporalAddress });
+      client = new Client({ connection, namespace: config.temporal.namespace });
+      if (roles.has('sip')) eventRouter = new SipEventRouter({ client, logger: logger.child('sip-events') });
+      stops.push({
+        name: 'temporal-client',
+        stop: async () => {
+          eventRouter?.close();
+          await connection.close();
+        },
+      });
+    }
+
     let sip: SipNode | undefined;
     if (roles.has('sip')) {
       const node = await startSipNode({
@@ -96,6 +116,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         noAnswerTimeoutMs: config.sip.noAnswerTimeoutSec * 1000,
       });
       sip = node;
+      const router = eventRouter;
+      // What devices do on service calls goes back to the operation that placed them, as signals.
+      if (router) node.serviceCalls.onServiceCallEvent((callid, event) => router.deliver(callid, event));
       stops.push({ name: 'sip', stop: () => node.stop() });
     }
 
@@ -108,6 +131,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         logger,
         workflows: roles.has('worker'),
         nodeActivities: roles.has('sip'),
+        sip: sip && eventRouter ? { sip: sip.serviceCalls, routes: eventRouter } : undefined,
       });
       stops.push({ name: 'workers', stop: () => workers.shutdown() });
     }
@@ -131,7 +155,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       // Call events exist where the SIP node runs; an API-only process answers 1503 on /events.
       const bus = sip ? events : undefined;
       const eventStream = { clock };
-      const app = createApiApp({ config, store, logger: apiLog, calls: sip ? createCallControl(sip) : undefined, events: bus, eventStream });
+      const operations = client ? createTemporalOperations({ client, config, store, logger: apiLog.child('operations') }) : undefined;
+      const app = createApiApp({ config, store, logger: apiLog, calls: sip ? createCallControl(sip) : undefined, operations, events: bus, eventStream });
       const frontEnd = createHttpFrontEnd({ fetch: app.fetch, limits: config.http.limits, clock, logger: logger.child('http') });
       const eventsWs = bus
         ? createEventsUpgradeHandler({ config, events: bus, logger: apiLog.child('events'), eventStream, fallback: (s) => frontEnd.handle(s) })

@@ -7,6 +7,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import type { CallStore } from '../store/call-store.ts';
 import { createActivities } from '../activities/index.ts';
+import type { SipActivityDeps } from '../activities/sip-activities.ts';
 import { OPS_TASK_QUEUE, sipTaskQueue } from '../temporal/task-queues.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -39,6 +40,8 @@ export interface WorkersOptions {
   workflows: boolean;
   /** Run the SIP node's activity worker (node queue). */
   nodeActivities: boolean;
+  /** The operations' SIP activities: the node's service calls and the event router's routes. */
+  sip?: SipActivityDeps;
 }
 
 export interface RunningWorkers {
@@ -73,7 +76,7 @@ export async function startWorkers(opts: WorkersOptions): Promise<RunningWorkers
           connection,
           namespace,
           taskQueue,
-          activities: createActivities({ config: opts.config, store: opts.store, clock: opts.clock }),
+          activities: createActivities({ config: opts.config, store: opts.store, clock: opts.clock, sip: opts.sip }),
         }),
       );
       log.info('node activity worker ready', { taskQueue });
