@@ -11,9 +11,9 @@ export interface ActivityDeps {
   clock: Clock;
   /**
    * The operations' SIP activities: the node's ServiceCallPort and the event router's call routes.
-   * Absent until the SIP node provides a ServiceCallPort (docs/operations.md): the activities are
-   * then not registered, and an operation's first SIP activity fails (result `error`) instead of
-   * pretending to have sent anything.
+   * Given on the SIP node (server/start.ts: its ServiceCalls and the SipEventRouter). Absent (a
+   * worker without a SIP node): the activities are not registered, and an operation's first SIP
+   * activity fails (result `error`) instead of pretending to have sent anything.
    */
   sip?: SipActivityDeps;
 }

@@ -4,10 +4,9 @@
 // the REFER's answer, NOTIFYs) come back later as signals to the workflow, through
 // operations/sip-event-router.ts: the node calls `router.deliver(callid, event)`.
 //
-// The node behind them is `ServiceCallPort`. Its production implementation belongs to the B2BUA
-// (b2bua/, another engineer) and is NOT wired yet: until it is, the node's worker does not register
-// these activities and an operation ends with `result: error` (its first activity fails to be
-// scheduled). The only implementation today is the fake SIP peer of test/operations/fake-sip.ts.
+// The node behind them is `ServiceCallPort`: the B2BUA's ServiceCalls (b2bua/service-calls.ts),
+// given to the node's worker by server/start.ts. Tests of the workflows use the fake SIP peer of
+// test/operations/fake-sip.ts.
 //
 // Retries: a SIP request sent twice is a second INVITE or REFER, so the sending activities run
 // once (the workflow's proxy says `maximumAttempts: 1`, docs/operations.md); only `hangup`, which is

@@ -11,9 +11,9 @@ export interface ApiDeps {
   config: Config;
   store: CallStore;
   logger: Logger;
-  /** The workflow engine; absent until it is wired: operations answer 1503. */
+  /** The workflow engine (server/start.ts gives it a Temporal client); absent: operations answer 1503. */
   operations?: OperationsPort;
-  /** The SIP node; absent until it is wired: call-control routes answer 1503. */
+  /** The SIP node; absent in an API-only process: call-control routes answer 1503. */
   calls?: CallControlPort;
   /** The call event bus of the SIP node in this process; absent (API-only role): events answer 1503. */
   events?: CallEventBus;
