@@ -190,10 +190,12 @@ export const actions = {
     return status === s ? {} : { legs: patchLeg(ctx, leg, { status }) };
   },
 
-  /** placeCall itself failed: nothing was sent, so nothing was heard. */
+  /** placeCall itself failed: nothing was sent, so nothing was heard. Unlike a target that answers
+   * busy (its status line tells the story, the result stays `ok`), this is "something unexpected"
+   * whichever leg it was: `error`. */
   placeFailed: (ctx: ScriptContext, _e: AnyScriptEvent, p: { leg: string }): Update => ({
     legs: patchLeg(ctx, p.leg, { status: 'failed' }),
-    progress: reportOn(ctx, p.leg, (pr) => noteProblem(record(pr, 2), 'error'), (pr) => record(pr, 4)),
+    progress: reportOn(ctx, p.leg, (pr) => noteProblem(record(pr, 2), 'error'), (pr) => noteProblem(record(pr, 4), 'error')),
   }),
 
   referStart: (ctx: ScriptContext, _e: AnyScriptEvent, p: { leg: string; reports: 'target' | 'none' }): Update => ({

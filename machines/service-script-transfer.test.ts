@@ -160,6 +160,15 @@ describe('INVITE script (RFC 3725 third-party call control)', () => {
     expect(s.progress).toMatchObject({ result: 'ok', checkpoint: 5, last_response: 'SIP/2.0 486 Busy Here' });
   });
 
+  it('Y\'s INVITE could not be sent (placeCall failed: nothing heard) → X is released, result error', () => {
+    const s = start();
+    s.send({ type: 'sip.answered', callid: X }).fail('placeCall');
+    expect(s.state).toBe('releaseX.hanging');
+    s.complete('hangup');
+    expect(s.progress).toMatchObject({ result: 'error', checkpoint: 5 });
+    expect(inviteAnswer(s.progress)).toMatchObject({ result: 'error', ivrcallid: X });
+  });
+
   it('X hanging up while Y rings → Y is cancelled, result bye', () => {
     const s = start();
     s.send({ type: 'sip.answered', callid: X }).send({ type: 'sip.provisional', callid: Y, status: 180, reason: 'Ringing' });

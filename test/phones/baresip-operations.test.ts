@@ -2,19 +2,24 @@
 // phones registered to the server, all in one private network namespace. The server runs its
 // embedded Temporal dev server, so the operation is a real workflow whose SIP activities run on the
 // node's worker and whose SIP events come back as signals.
-// X is sip1 (alice, number 11) and Y is sip3 (bob, number 13), both answering by themselves.
+// X is sip1 (alice, number 11) and Y is sip3 (bob, number 13), both answering by themselves. For the
+// blind transfer (REFER), whose service call INVITEs the moved party with Replaces, that party is a
+// linphone L (sip2, alice's number 12: baresip does not take Replaces) and the target Z is baresip
+// sip4 (bob's number 14).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalCliWorks } from '../../temporal/cli-build.ts';
 import { baresipUnavailableReason, startBaresip, type BaresipPhone, type SipTraceEntry } from './baresip.ts';
+import { linphoneUnavailableReason, startLinphone, type LinphonePhone } from './linphone.ts';
 import { createNetns, netnsUnavailableReason, type Netns } from './netns.ts';
 import { netnsServerConfig, startServerInNetns, type NetnsServer } from './server-in-netns.ts';
-import { makeTone } from './tone.ts';
+import { analyseWavFile, makeTone, type ToneAnalysis } from './tone.ts';
 
 const skipReason =
   baresipUnavailableReason() ??
+  linphoneUnavailableReason() ??
   (await netnsUnavailableReason()) ??
   (temporalCliWorks() ? null : 'the Temporal CLI is not built (run `npx tsx bin/callctl.ts setup` first; the namespace has no network to build it)');
 if (skipReason !== null) console.warn(`[test/phones] baresip operations skipped: ${skipReason}`);
@@ -37,6 +42,15 @@ function registered(phone: BaresipPhone): true | undefined {
   return phone.sipMessages().some((m) => m.dst === phone.sipAddress && m.startLine.startsWith('SIP/2.0 200') && /^CSeq:\s*\d+ REGISTER/im.test(m.headers)) ? true : undefined;
 }
 
+function expectTone(got: ToneAnalysis, hz: number): void {
+  const info = JSON.stringify(got);
+  expect(got.duration, info).toBeGreaterThan(1);
+  expect(Math.abs(got.dominantHz - hz), info).toBeLessThanOrEqual(10);
+  expect(got.snrDb ?? 0, info).toBeGreaterThan(20);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 function header(m: SipTraceEntry, name: string): string | undefined {
   return new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(m.headers)?.[1]?.trim();
 }
@@ -47,8 +61,11 @@ describe.skipIf(skipReason !== null)(`operations with baresip phones through the
   let server: NetnsServer | undefined;
   let x: BaresipPhone | undefined;
   let y: BaresipPhone | undefined;
+  let l: LinphonePhone | undefined;
+  let z: BaresipPhone | undefined;
 
-  const logs = (): string => `--- server ---\n${server?.outputTail(60) ?? ''}\n--- X log ---\n${x?.logTail(60) ?? ''}\n--- Y log ---\n${y?.logTail(60) ?? ''}`;
+  const logs = (): string =>
+    [`--- server ---\n${server?.outputTail(60) ?? ''}`, `--- X ---\n${x?.logTail(40) ?? ''}`, `--- Y ---\n${y?.logTail(40) ?? ''}`, `--- L ---\n${l?.logTail(40) ?? ''}`, `--- Z ---\n${z?.logTail(40) ?? ''}`].join('\n');
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'phones-ops-'));
@@ -61,19 +78,41 @@ describe.skipIf(skipReason !== null)(`operations with baresip phones through the
         c.sip.digestAlgorithms = ['MD5'];
       },
     });
-    const [started, tone] = await Promise.all([startServerInNetns({ netns: ns, config, readyTimeoutMs: 45_000 }), makeTone(join(work, 'tone.wav'), { frequency: 440, seconds: 30 })]);
+    const [started, t440, t1000, t700] = await Promise.all([
+      startServerInNetns({ netns: ns, config, readyTimeoutMs: 45_000 }),
+      makeTone(join(work, '440.wav'), { frequency: 440, seconds: 60 }),
+      makeTone(join(work, '1000.wav'), { frequency: 1000, seconds: 60 }),
+      makeTone(join(work, '700.wav'), { frequency: 700, seconds: 60 }),
+    ]);
     server = started;
     const outbound = `sip:127.0.0.1:${SERVER_SIP}`;
-    [x, y] = await Promise.all([
-      startBaresip({ netns: ns, name: 'x', dir: join(work, 'x'), sipPort: 5070, account: { user: 'sip1', domain: DOMAIN, password: 'secret1', regint: 60, outbound, answermode: 'auto' }, audioSource: tone }),
-      startBaresip({ netns: ns, name: 'y', dir: join(work, 'y'), sipPort: 5080, account: { user: 'sip3', domain: DOMAIN, password: 'secret3', regint: 60, outbound, answermode: 'auto' }, audioSource: tone }),
+    const account = (user: string, password: string) => ({ user, domain: DOMAIN, password, regint: 60, outbound, answermode: 'auto' as const });
+    [x, y, z, l] = await Promise.all([
+      startBaresip({ netns: ns, name: 'x', dir: join(work, 'x'), sipPort: 5070, account: account('sip1', 'secret1'), audioSource: t440, recordDir: join(work, 'rec-x') }),
+      startBaresip({ netns: ns, name: 'y', dir: join(work, 'y'), sipPort: 5080, account: account('sip3', 'secret3'), audioSource: t1000, recordDir: join(work, 'rec-y') }),
+      startBaresip({ netns: ns, name: 'z', dir: join(work, 'z'), sipPort: 5100, account: account('sip4', 'secret4'), audioSource: t1000 }),
+      startLinphone({
+        netns: ns,
+        name: 'l',
+        dir: join(work, 'l'),
+        sipPort: 5090,
+        register: { proxy: outbound, identity: `sip:sip2@${DOMAIN}`, username: 'sip2', password: 'secret2', realm: DOMAIN, expires: 60 },
+        autoAnswer: true,
+        audioSource: t700,
+      }),
     ]);
-    await until("X's REGISTER 200", () => (x ? registered(x) : undefined), 10_000, logs);
-    await until("Y's REGISTER 200", () => (y ? registered(y) : undefined), 10_000, logs);
+    for (const [name, phone] of [
+      ['X', x],
+      ['Y', y],
+      ['Z', z],
+    ] as const) {
+      await until(`${name}'s REGISTER 200`, () => registered(phone), 10_000, logs);
+    }
+    await until("L's registration", () => (/REGISTER accepted .*\baor=sip2@/.test(server?.output() ?? '') ? true : undefined), 15_000, logs);
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.allSettled([x?.stop(), y?.stop()]);
+    await Promise.allSettled([x?.stop(), y?.stop(), z?.stop(), l?.stop()]);
     await server?.stop(10_000);
     await ns?.close();
     if (work && !process.env.PHONES_KEEP_FILES) rmSync(work, { recursive: true, force: true });
@@ -124,5 +163,68 @@ describe.skipIf(skipReason !== null)(`operations with baresip phones through the
     // Ending it through the API hangs up both phones.
     expect(await server.api('DELETE', `${CALLS}/${found}`, 'alice-token')).toMatchObject({ status: 200, body: { dialogid: found } });
     await Promise.all([x.waitFor('CALL_CLOSED', 10_000), y.waitFor('CALL_CLOSED', 10_000)]);
+  }, 60_000);
+
+  it('INVITE click-to-call (RFC 3725): the server calls X, then Y offering X\'s session, and joins them; the tones cross', async () => {
+    if (!x || !y || !server) throw new Error('not started');
+    const r = await server.api('INVITE', CALLS, 'alice-token', { from: '11', to: '13', response_mode: 4, binding: 'crm-43' });
+    expect(r.status, `${JSON.stringify(r.body)}\n${logs()}`).toBe(200);
+    const answer = r.body as { result: string; ivrcallid: string; acallid?: string; last_response?: string; dialogid?: string };
+    expect(answer, logs()).toMatchObject({ result: 'ok', last_response: 'SIP/2.0 200 OK', dialogid: expect.stringMatching(/^rDlg-001-[A-Za-z0-9]{6}$/) });
+    const [estX, estY] = await Promise.all([x.waitFor('CALL_ESTABLISHED', 10_000), y.waitFor('CALL_ESTABLISHED', 10_000)]);
+    expect(estX.direction).toBe('incoming');
+    expect(estY.direction).toBe('incoming');
+    expect(estY.peeruri).toBe(`sip:11@${DOMAIN}`);
+
+    const dialog = await server.api('GET', `${CALLS}/${answer.dialogid}`, 'bob-token-1');
+    expect(dialog.status, JSON.stringify(dialog.body)).toBe(200);
+    expect(dialog.body).toMatchObject({ status: 'dialog', acallid: answer.acallid, opts: { bindings: ['crm-43'] } });
+
+    await sleep(3_000);
+    expect(await server.api('DELETE', `${CALLS}/${answer.dialogid}`, 'alice-token')).toMatchObject({ status: 200 });
+    await Promise.all([x.waitFor('CALL_CLOSED', 10_000), y.waitFor('CALL_CLOSED', 10_000)]);
+    // Each phone heard the other: X's 440 Hz at Y, Y's 1000 Hz at X (the newest recording of each).
+    const recX = x.recordings().filter((f) => f.direction === 'dec').at(-1);
+    const recY = y.recordings().filter((f) => f.direction === 'dec').at(-1);
+    expectTone(analyseWavFile(recY?.path ?? '', { expectedHz: 440 }), 440);
+    expectTone(analyseWavFile(recX?.path ?? '', { expectedHz: 1000 }), 1000);
+  }, 60_000);
+
+  it('REFER (blind transfer): L is taken over with Replaces, X is released, L is REFERred to 14 and Z answers', async () => {
+    if (!x || !l || !z || !server) throw new Error('not started');
+    expect((await x.dial(`sip:12@${DOMAIN}`)).ok, logs()).toBe(true);
+    await Promise.all([x.waitFor('CALL_ESTABLISHED', 10_000), l.waitFor('CALL_ESTABLISHED', 10_000)]);
+    const dialogid = await until(
+      'the X→L dialog',
+      async () => {
+        const found = await server?.api('LOOKUP', CALLS, 'alice-token', { phonenumber: '12' });
+        return Array.isArray(found?.body) && found.body.length === 1 ? String(found.body[0]) : undefined;
+      },
+      5_000,
+      logs,
+    );
+    const r = await server.api('REFER', `${CALLS}/${dialogid}`, 'alice-token', { by: 'a', referto: '14', response_mode: 4, binding: 'moved' });
+    expect(r.status, `${JSON.stringify(r.body)}\n${logs()}`).toBe(200);
+    const answer = r.body as { dialogid: string; result: string; new_last_response?: string; new_dialogid?: string };
+    expect(answer, logs()).toMatchObject({ dialogid, result: 'ok', new_last_response: 'SIP/2.0 200 OK' });
+    // X was released when L swapped its call for the service call; Z got L's call.
+    await x.waitFor('CALL_CLOSED', 10_000);
+    const estZ = await z.waitFor('CALL_ESTABLISHED', 10_000);
+    expect(estZ.peeruri).toBe(`sip:12@${DOMAIN}`);
+    const moved = await until(
+      'the L→Z dialog',
+      async () => {
+        const found = await server?.api('LOOKUP', CALLS, 'bob-token-1', { phonenumber: '14' });
+        return Array.isArray(found?.body) && found.body.length === 1 ? String(found.body[0]) : undefined;
+      },
+      5_000,
+      logs,
+    );
+    if (answer.new_dialogid !== undefined) expect(answer.new_dialogid).toBe(moved);
+    const got = await server.api('GET', `${CALLS}/${moved}`, 'bob-token-1');
+    expect(got.body, JSON.stringify(got.body)).toMatchObject({ status: 'dialog', opts: { 'referred-by': expect.stringContaining('sip:') } });
+    expect(await server.api('GET', `${CALLS}/${dialogid}`, 'alice-token')).toMatchObject({ status: 404 });
+    expect(await server.api('DELETE', `${CALLS}/${moved}`, 'bob-token-1')).toMatchObject({ status: 200 });
+    await z.waitFor('CALL_CLOSED', 10_000);
   }, 60_000);
 });
