@@ -6,8 +6,8 @@ import type { Clock, TimerHandle } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Side } from '../media/relay-session.ts';
 import type { CallEventBus, CallEventType } from '../events/call-events.ts';
-import { DialogState, SipDialog, TARGET_REFRESH_METHODS } from '../sip/dialog/index.ts';
-import { createRequest, formatNameAddr, generateTag, sipUri, type SipRequest, type SipResponse } from '../sip/message/index.ts';
+import { DialogState, SipDialog, TARGET_REFRESH_METHODS, type DialogId } from '../sip/dialog/index.ts';
+import { createRequest, formatNameAddr, generateTag, sipUri, type SipRequest, type SipResponse, type Uri } from '../sip/message/index.ts';
 import type { SipAccount, SipDomain } from '../sip/registrar/index.ts';
 import {
   InviteClientTransaction,
@@ -19,12 +19,13 @@ import {
 } from '../sip/transaction/index.ts';
 import type { Destination, Source, TransportLayer } from '../sip/transport/index.ts';
 import type { CallStore } from '../store/call-store.ts';
-import type { DialogStatus, Participant } from '../store/dialog.ts';
+import type { DialogOpts, DialogStatus, Participant } from '../store/dialog.ts';
 import { bLegCallId } from '../store/ids.ts';
 import { CallState, ForkState } from './b2b-call-state.ts';
 import { B2bFork } from './b2b-fork.ts';
 import { bestResponse } from './best-response.ts';
 import { participantOf, storeUri, storedDialog, type BLegView } from './call-record.ts';
+import type { DtmfLeg } from './dtmf-sender.ts';
 import { causeOfFailure, type EndCause } from './end-cause.ts';
 import type { ForkTarget } from './fork-target.ts';
 import { SDP_CONTENT_TYPE, hasSdp, otherSide, sdpFailure, type MediaAnchor } from './media-anchor.ts';
@@ -93,6 +94,22 @@ export interface B2bCallInit {
    */
   readonly offer: Buffer | undefined;
   readonly targets: readonly ForkTarget[];
+  /** The stored `opts` to start with (a call a REFER of ours asked for: its labels and referrer). */
+  readonly opts?: DialogOpts;
+}
+
+/** A confirmed leg of a call, as an INVITE that replaces it (RFC 3891) needs it. */
+export interface CallLeg {
+  readonly dialogid: string;
+  readonly side: Side;
+  /** Our view of the leg's dialog: Call-ID, our tag, the device's tag. */
+  readonly id: DialogId;
+  /** The device's Contact. */
+  readonly remoteTarget: Uri;
+  /** The device's own address on the leg (its From on an a leg, the To we sent on a b leg). */
+  readonly remoteUri: Uri;
+  /** Where the leg's requests go: the address and transport the leg uses. */
+  readonly destination: Destination;
 }
 
 /** One leg's end of a confirmed dialog: what sending on that leg needs. */
@@ -188,6 +205,22 @@ export class B2bCall {
   /** Resolves when every leg is over and the call is out of the store. */
   get finished(): Promise<void> {
     return this.#finished;
+  }
+
+  /** The leg with this Call-ID while the call is answered (undefined otherwise). */
+  legOf(callid: string): CallLeg | undefined {
+    if (this.#state !== CallState.Dialog) return undefined;
+    const leg = callid === this.acallid ? this.#leg('a') : this.#winner?.callId === callid ? this.#leg('b') : undefined;
+    if (!leg || leg.dialog.state !== DialogState.Confirmed) return undefined;
+    const d = leg.dialog;
+    return { dialogid: this.dialogid, side: leg.side, id: d.id, remoteTarget: d.remoteTarget, remoteUri: d.remoteUri.uri, destination: leg.destination };
+  }
+
+  /** The device on a side while the call is answered, for the operations' DTMF (dtmf-sender.ts). */
+  dtmfLeg(side: Side): DtmfLeg | undefined {
+    const leg = this.#state === CallState.Dialog ? this.#leg(side) : undefined;
+    if (!leg || leg.dialog.state === DialogState.Terminated) return undefined;
+    return { session: this.#anchor.session, side, payloadType: this.#anchor.telephoneEvent(side), dialog: leg.dialog, destination: leg.destination };
   }
 
   /** The a dialog's key: how the manager finds the call for requests from the caller. */
@@ -895,7 +928,7 @@ export class B2bCall {
   #put(): void {
     if (this.#state === CallState.Ended) return;
     const ctx = this.#ctx;
-    const opts = ctx.store.get(this.dialogid)?.dialog.opts ?? {};
+    const opts = ctx.store.get(this.dialogid)?.dialog.opts ?? this.#init.opts ?? {};
     ctx.store.put(
       storedDialog(
         {

@@ -11,7 +11,9 @@ export type B2buaErrorCode =
   /** No live (answered, for REFER) service call with that Call-ID. */
   | 'B2BUA_NO_SUCH_CALL'
   /** A service-call feature the node does not offer yet (DTMF, joins, Replaces, sdpFrom). */
-  | 'B2BUA_NOT_SUPPORTED';
+  | 'B2BUA_NOT_SUPPORTED'
+  /** A service-call request the node cannot turn into SIP (a Referred-By or Refer-To that is no URI, bad DTMF digits). */
+  | 'B2BUA_BAD_REQUEST';
 
 export class B2buaError extends Error {
   override readonly name = 'B2buaError';

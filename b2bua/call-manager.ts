@@ -13,12 +13,13 @@ import type { InviteServerTransaction, ServerTransaction, TransactionLayer } fro
 import type { Source, TransportLayer } from '../sip/transport/index.ts';
 import type { CallStore } from '../store/call-store.ts';
 import { newDialogId, newInviteId } from '../store/ids.ts';
-import { B2bCall, type CallContext, type InDialogReferHook } from './b2b-call.ts';
+import { B2bCall, type CallContext, type CallLeg, type InDialogReferHook } from './b2b-call.ts';
 import type { B2bFork } from './b2b-fork.ts';
 import { B2buaError } from './b2bua-error.ts';
 import type { EndCause } from './end-cause.ts';
 import { forkTarget } from './fork-target.ts';
 import { MediaAnchor, SDP_CONTENT_TYPE, hasSdp, sdpFailure } from './media-anchor.ts';
+import type { ReferredCallMatcher } from './referred-call-matcher.ts';
 
 /** Nobody answered within this: the forks are cancelled and the caller gets 480 (default 60 s). */
 export const DEFAULT_NO_ANSWER_TIMEOUT_MS = 60_000;
@@ -37,6 +38,8 @@ export interface CallManagerOptions {
   readonly noAnswerTimeoutMs?: number;
   /** REFER within a call: the hook may take it (operations engine, later); otherwise it is relayed. */
   readonly onInDialogRefer?: InDialogReferHook;
+  /** Recognises the calls our service calls' REFERs asked for (their labels, their ids for the operation). */
+  readonly referrals?: ReferredCallMatcher;
 }
 
 /** An INVITE the node has authenticated and routed to an account. */
@@ -59,6 +62,8 @@ export interface ExtraDialogs {
   handleInDialog(tx: ServerTransaction): boolean;
   /** True when the response was one of its own. */
   handleStrayResponse(res: SipResponse): boolean;
+  /** Ends a dialog of its own (a joined call) for hangup(); undefined when it has none with that id. */
+  hangupDialog?(dialogid: string, cause: EndCause): Promise<void> | undefined;
 }
 
 interface DialogEntry {
@@ -123,6 +128,14 @@ export class CallManager {
     return this.#calls.get(dialogid);
   }
 
+  /** The answered leg with this Call-ID (a or b), in whichever call has it. */
+  findLeg(callid: string): CallLeg | undefined {
+    const fork = this.#forks.get(callid);
+    if (fork) return fork.call.legOf(callid);
+    for (const call of this.#calls.values()) if (call.acallid === callid) return call.legOf(callid);
+    return undefined;
+  }
+
   /**
    * Sets up a call for a routed INVITE: the called account's contacts (480 when it has none), the
    * caller's offer (488/415/400 when unusable), a relay session (503 when no ports are left), then
@@ -183,6 +196,8 @@ export class CallManager {
       tx.reply(f.status, f.reason);
       return;
     }
+    // A call one of our REFERs asked for starts with the operation's labels and the referrer.
+    const referral = this.#o.referrals?.claim({ request: req, caller: invite.caller, callee: invite.callee, dialled: invite.dialled });
     const call = new B2bCall(this.#ctx, {
       dialogid,
       inviteid: newInviteId(),
@@ -198,9 +213,14 @@ export class CallManager {
       anchor,
       offer,
       targets,
+      ...(referral && { opts: { ...referral.opts, ...(referral.opts.bindings && { bindings: [...referral.opts.bindings] }) } }),
     });
     this.#calls.set(dialogid, call);
     call.start();
+    if (referral) {
+      this.#log.info('referred call recognised', { dialogid, callid: call.acallid, referrer: referral.callid });
+      referral.onMatched({ acallid: call.acallid, dialogid });
+    }
   }
 
   /** A request with a To tag (anything but CANCEL): its dialog's call, or 481 (§12.2.2). */
@@ -249,7 +269,7 @@ export class CallManager {
   /** Ends a call: BYE to answered legs, CANCEL to ringing forks. Resolves when it is over. */
   hangup(dialogid: string, cause: EndCause = 'hangup'): Promise<void> {
     const call = this.#calls.get(dialogid);
-    if (!call) return Promise.reject(new B2buaError('B2BUA_NO_SUCH_DIALOG', `no call ${dialogid}`));
+    if (!call) return this.#extra?.hangupDialog?.(dialogid, cause) ?? Promise.reject(new B2buaError('B2BUA_NO_SUCH_DIALOG', `no call ${dialogid}`));
     return call.hangup(cause);
   }
 

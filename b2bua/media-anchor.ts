@@ -3,6 +3,7 @@
 // through relay(): filtered to the codecs the relay can carry, anchored on our address, stamped.
 import { MediaError } from '../media/media-error.ts';
 import type { RelaySession, Side } from '../media/relay-session.ts';
+import { telephoneEventPayloadType } from '../media/dtmf/telephone-event.ts';
 import {
   ICE_ATTRIBUTES,
   SdpError,
@@ -42,6 +43,8 @@ export class MediaAnchor {
   /** What each phone sees from us: its own o= line and version (RFC 3264 §8). */
   readonly #versions: Record<Side, SessionVersion> = { a: new SessionVersion({ username: 'callctl' }), b: new SessionVersion({ username: 'callctl' }) };
   readonly #hold: Record<Side, boolean> = { a: false, b: false };
+  /** The telephone-event payload type each phone's last description gave (RFC 4733), for our DTMF. */
+  readonly #events: Record<Side, number | undefined> = { a: undefined, b: undefined };
 
   constructor(session: RelaySession, address: string) {
     this.session = session;
@@ -65,6 +68,7 @@ export class MediaAnchor {
     const ports = filtered.media.map((_, k) => (k === i ? { rtp: local.rtpPort, rtcp: local.rtcpPort } : null));
     const out = this.#versions[to].stamp(rewriteSdp(filtered, { address: this.#address, ports }));
     this.#hold[from] = isOnHold(filtered);
+    this.#events[from] = telephoneEventPayloadType(filtered);
     this.session.setOnHold(this.#hold.a || this.#hold.b);
     return Buffer.from(serializeSdp(out), 'utf8');
   }
@@ -72,6 +76,11 @@ export class MediaAnchor {
   /** Whether either phone holds the call (its last description was sendonly/inactive/0.0.0.0). */
   get onHold(): boolean {
     return this.#hold.a || this.#hold.b;
+  }
+
+  /** The payload type the phone on `side` takes DTMF events with; undefined when it agreed to none. */
+  telephoneEvent(side: Side): number | undefined {
+    return this.#events[side];
   }
 
   close(): Promise<void> {

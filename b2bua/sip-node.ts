@@ -14,7 +14,10 @@ import type { CallStore } from '../store/call-store.ts';
 import type { InDialogReferHook } from './b2b-call.ts';
 import { B2buaError } from './b2bua-error.ts';
 import { CallManager, DEFAULT_NO_ANSWER_TIMEOUT_MS } from './call-manager.ts';
+import { DtmfSender, findDtmfLeg } from './dtmf-sender.ts';
+import { JoinedCalls, firstOf } from './joined-calls.ts';
 import { ProxyAuthenticator } from './proxy-authenticator.ts';
+import { ReferredCallMatcher } from './referred-call-matcher.ts';
 import { RequestDispatcher } from './request-dispatcher.ts';
 import { Router } from './router.ts';
 import { ServiceCalls } from './service-calls.ts';
@@ -50,7 +53,7 @@ export interface SipNodeOptions {
 
 /** What is alive in the node: after the last call and a quiet spell, everything but timers is 0. */
 export interface SipNodeCounts {
-  /** B2B calls (the call store holds the same dialogs). */
+  /** B2B calls and joined dialogs (the call store holds the same dialogs). */
   readonly dialogs: number;
   readonly transactions: number;
   /** Timers on the node's clock, when the clock can tell (ManualClock, the system clock). */
@@ -74,6 +77,8 @@ export interface SipNode {
   /** The node's ServiceCallPort (calls the node places for the operations): bind its events with
    * `serviceCalls.onServiceCallEvent((callid, event) => void router.deliver(callid, event))`. */
   readonly serviceCalls: ServiceCalls;
+  /** Dialogs joinLegs made of two service calls (RFC 3725); the call store holds them too. */
+  readonly joinedCalls: JoinedCalls;
   /** The bound address of each configured listen entry, in order. */
   readonly listening: readonly { readonly transport: TransportProtocol; readonly host: string; readonly port: number }[];
   counts(): SipNodeCounts;
@@ -138,6 +143,8 @@ export async function startSipNode(opts: SipNodeOptions): Promise<SipNode> {
       },
     });
     transactions = layer;
+    // Shared: service calls REFER, the call manager recognises the referred INVITEs.
+    const referrals = new ReferredCallMatcher({ clock });
     const calls = new CallManager({
       node: config.node,
       site: config.site,
@@ -151,9 +158,18 @@ export async function startSipNode(opts: SipNodeOptions): Promise<SipNode> {
       logger,
       noAnswerTimeoutMs,
       ...(opts.onInDialogRefer !== undefined && { onInDialogRefer: opts.onInDialogRefer }),
+      referrals,
     });
-    const serviceCalls = new ServiceCalls({ transactions: layer, transport, location, media, router, clock, logger });
-    calls.setExtraDialogs(serviceCalls);
+    const serviceCalls = new ServiceCalls({ transactions: layer, transport, location, media, router, clock, logger, legs: calls, referrals });
+    // Third-party call control (joinLegs) and DTMF, beside the service calls.
+    const joined = new JoinedCalls({ node: config.node, site: config.site, transactions: layer, store, events, router, clock, logger, serviceCalls });
+    const dtmf = new DtmfSender({ transactions: layer, clock, logger, find: (target) => findDtmfLeg({ serviceCalls, joined, calls }, target) });
+    serviceCalls.setExtras({
+      joinLegs: (request, ctx) => joined.joinLegs(request, ctx),
+      sendDtmf: (request) => dtmf.send(request),
+      mediaTimeout: (sessionId) => joined.mediaTimeout(sessionId),
+    });
+    calls.setExtraDialogs(firstOf(joined, serviceCalls));
     const authenticator = new ProxyAuthenticator({ verifier, directory, logger: logger.child('auth') });
     const dispatcher = new RequestDispatcher({ node: config.node, router, registrar, authenticator, calls, clock, logger });
     await transport.start();
@@ -171,12 +187,13 @@ export async function startSipNode(opts: SipNodeOptions): Promise<SipNode> {
       calls,
       router,
       serviceCalls,
+      joinedCalls: joined,
       listening,
       counts: () => {
         const m = media.stats();
         const timers = pendingTimers(clock);
         return {
-          dialogs: calls.size,
+          dialogs: calls.size + joined.size,
           transactions: layer.size(),
           ...(timers !== undefined && { timers }),
           mediaSessions: m.sessions,
@@ -188,7 +205,8 @@ export async function startSipNode(opts: SipNodeOptions): Promise<SipNode> {
       stop: () =>
         (stopping ??= (async () => {
           logger.info('SIP node stopping', { calls: calls.size });
-          await Promise.all([calls.closeAll(opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS), serviceCalls.closeAll(opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS)]);
+          const grace = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+          await Promise.all([calls.closeAll(grace), serviceCalls.closeAll(grace), joined.closeAll(grace)]);
           await media.closeAll();
           await loc.close();
           layer.close();

@@ -298,4 +298,27 @@ describe('RelaySession', () => {
     expect(p.socketsOpen).toBe(4);
     await s1.close();
   });
+
+  it('inject() sends our own packet to a side\'s phone from that side\'s RTP socket, following the latch; none without a destination', async () => {
+    const s = await session(pool());
+    const a = await phone();
+    const sdpOfA = await phone();
+    const dtmf = rtpPacket(7, 0xd7, { pt: 101 });
+    expect(s.inject('a', dtmf)).toBe(false); // no SDP yet
+    s.setRemote('a', { address: HOST, rtpPort: sdpOfA.port });
+    expect(s.inject('a', dtmf)).toBe(true);
+    await sdpOfA.waitFor(1);
+    expect(sdpOfA.received[0]!.msg).toEqual(dtmf);
+    expect(sdpOfA.received[0]!.from.port).toBe(s.local('a').rtpPort);
+    // A's RTP comes from elsewhere: injected packets follow the latch like relayed ones.
+    await a.send(rtpPacket(1, 0xa), s.local('a').rtpPort);
+    await until(() => s.stats().a.latched.rtp !== undefined);
+    expect(s.inject('a', dtmf)).toBe(true);
+    await a.waitFor(1);
+    expect(a.received[0]!.msg).toEqual(dtmf);
+    // Injected packets are not relayed traffic.
+    expect(s.stats().bToA).toMatchObject({ packets: 0, forwarded: 0 });
+    await s.close();
+    expect(s.inject('a', dtmf)).toBe(false);
+  });
 });

@@ -178,6 +178,19 @@ export class RelaySession {
     if (this.#watching) this.#schedule();
   }
 
+  /**
+   * Sends a packet of our own (RFC 4733 DTMF events) to the phone on `side`, from that side's RTP
+   * socket, where relayed RTP for it goes: the latched source, else its SDP. False when neither is
+   * known (a hold SDP names none), or the session is closed. Not counted as relayed traffic.
+   */
+  inject(side: Side, packet: Buffer): boolean {
+    if (this.closed) return false;
+    const ep = this.#endpoint(side);
+    if (ep.rtpDestPort === 0) return false;
+    ep.pair.rtp.send(packet, ep.rtpDestPort, ep.rtpDestAddress);
+    return true;
+  }
+
   stats(): RelaySessionStats {
     return {
       id: this.id,

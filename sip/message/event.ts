@@ -51,14 +51,23 @@ export interface SubscriptionState {
   readonly params: Params;
 }
 
-/** Subscription-State = substate-value *( SEMI subexp-params ). */
+/**
+ * Subscription-State = substate-value *( SEMI subexp-params ).
+ * The substate must be a token; malformed parameters are dropped instead of refusing the NOTIFY:
+ * linphone sends `terminated;reason=reason=noresource`, and a subscriber that answers 400 there
+ * loses the last NOTIFY of a transfer over a reason it does not need.
+ */
 export function parseSubscriptionState(value: string): SubscriptionState {
   const c: Cursor = new Cursor(value, 'Subscription-State');
   c.sws();
   const state = c.token().toLowerCase();
   const params = new Map<string, string | null>();
-  readParams(c, params);
-  c.end();
+  try {
+    readParams(c, params);
+    c.end();
+  } catch {
+    return { state, reason: undefined, expires: undefined, retryAfter: undefined, params: new Map() };
+  }
   const seconds = (name: string): number | undefined => {
     const v = params.get(name);
     if (v === undefined) return undefined;

@@ -115,6 +115,9 @@ describe('event headers (RFC 6665, RFC 4488)', () => {
     expect(parseSubscriptionState('terminated;reason=noresource;retry-after=30')).toMatchObject({ state: 'terminated', reason: 'noresource', retryAfter: 30 });
     expect(parseSubscriptionState('Active;expires=600')).toMatchObject({ state: 'active', expires: 600 });
     expect(() => parseSubscriptionState('active;expires=soon')).toThrow('Malformed Subscription-State');
+    expect(() => parseSubscriptionState(';reason=noresource')).toThrow('Malformed Subscription-State');
+    // linphone's final NOTIFY of a transfer: the substate is clear, the parameters are not.
+    expect(parseSubscriptionState('terminated;reason=reason=noresource')).toMatchObject({ state: 'terminated', reason: undefined, params: new Map() });
   });
 
   it('Refer-Sub is true or false', () => {

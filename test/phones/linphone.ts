@@ -30,6 +30,10 @@ export interface LinphoneRegistration {
   realm?: string;
   /** Seconds; default 300. */
   expires?: number;
+  /** Outbound proxy for every request of this account (`reg_route`), e.g. "sip:127.0.0.1:5060;lr".
+   * Without it linphone sends calls to the Request-URI's host (a DNS lookup, which fails in the
+   * namespace), including the call a REFER asks for. */
+  route?: string;
 }
 
 export interface LinphoneOptions {
@@ -176,6 +180,7 @@ function linphonerc(opts: LinphoneOptions): string {
       `reg_proxy=${r.proxy}`,
       `reg_identity=${r.identity}`,
       `reg_expires=${r.expires ?? 300}`,
+      ...(r.route ? [`reg_route=${r.route}`] : []),
       'reg_sendregister=1',
       'publish=0',
       '',

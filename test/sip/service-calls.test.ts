@@ -6,7 +6,7 @@ import type { PlaceCallRequest, SipRequestContext } from '../../activities/sip-a
 import type { SipEventBody } from '../../operations/sip-event-router.ts';
 import { B2buaError } from '../../b2bua/index.ts';
 import { parseSipEvent } from '../../workflows/signals.ts';
-import { DOMAIN, freePort, startTestNode, until, type TestNode } from './helpers/node.ts';
+import { DOMAIN, freePort, startTestNode, until, type TestNode, type TestNodeOptions } from './helpers/node.ts';
 import { explain, hasSipp, killAllSipp, scenario, startSipp, type SippOptions, type SippResult } from './helpers/sipp.ts';
 
 if (!hasSipp) console.warn('sipp not found: skipping the service-call SIPp tests (apt-get install -y sip-tester)');
@@ -17,12 +17,15 @@ let events: Array<{ callid: string; event: SipEventBody }> = [];
 const ctx: SipRequestContext = { workflowId: 'op-post-test', activityId: '1', attempt: 1 };
 
 /** A node whose sip2 (number 12) is a SIPp UAS on `uasPort`; events are recorded. */
-async function node(uasPort: number): Promise<TestNode> {
-  t = await startTestNode({ statics: { sip2: `sip:127.0.0.1:${uasPort}` } });
+async function node(uasPort: number, opts: TestNodeOptions = {}): Promise<TestNode> {
+  t = await startTestNode({ ...opts, statics: { sip2: `sip:127.0.0.1:${uasPort}`, ...opts.statics } });
   events = [];
   t.node.serviceCalls.onServiceCallEvent((callid, event) => events.push({ callid, event }));
   return t;
 }
+
+// SIPp 3.6 answers only MD5 challenges, and only the first challenge header: MD5 is offered first.
+const MD5_FIRST = { digestAlgorithms: ['MD5', 'SHA-256'] } as const;
 
 let seq = 0;
 function request(o: Partial<PlaceCallRequest> = {}): PlaceCallRequest {
@@ -155,6 +158,87 @@ describe.skipIf(!hasSipp)('service calls placed by the SIP node (SIPp phones)', 
     expect(frags).toEqual(['SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
   });
 
+  it('an INVITE with Replaces goes to the device holding the leg and names its dialog as that device holds it (RFC 3891 §3); the device takes it and BYEs the old dialog, and the other party gets BYE', async () => {
+    const port = await freePort();
+    await node(port, MD5_FIRST);
+    // The callee runs two SIPp calls: its b leg, then the service call (see the scenario).
+    const callee = uas('uas-replaced.xml', port, { calls: 2, extra: ['-key', 'node_port', String(t!.port)] });
+    const caller = startSipp({
+      scenario: scenario('uac-wait-bye.xml'),
+      remotePort: t!.port,
+      localPort: await freePort(),
+      service: '12',
+      user: 'sip1',
+      password: 'secret1',
+      timeoutS: 15,
+      extra: ['-auth_uri', `12@${DOMAIN}`],
+    });
+    await until(() => [...t!.store.all()].some((e) => e.dialog.status === 'dialog'), 'the B2B call to be answered');
+    const dialog = [...t!.store.all()][0]!.dialog;
+    const yLeg = dialog.legs.find((l) => l.side === 'b')!;
+    const req = request({ to: `sip:12@${DOMAIN}`, replaces: yLeg.callid, referredBy: `<sip:11@${DOMAIN}>` });
+    await t!.node.serviceCalls.placeCall(req, ctx);
+    await until(() => events.some((e) => e.event.type === 'sip.answered' || e.event.type === 'sip.failed'), 'the answer');
+    expect(kinds()).toEqual(['sip.answered 200']);
+    // X is released: the old dialog's BYE ended the B2B call, and the caller got BYE.
+    ok(await caller.done);
+    await until(() => t!.store.get(dialog.dialogid) === undefined, 'the replaced call to end');
+    expect(t!.events.filter((e) => e.dialogid === dialog.dialogid).at(-1)).toMatchObject({ type: 'end', cause: 'bye-b' });
+
+    await t!.node.serviceCalls.hangup({ callids: [req.callid] }, ctx);
+    ok(await callee.done);
+    await settled();
+  });
+
+  /**
+   * A POST-like transfer: the service call to X (sip2, 12) is answered and REFERs X to 13 (sip3, a
+   * second SIPp UAS); X's device calls 13 through the node, copying Referred-By under `rbHeader`.
+   */
+  async function referredCall(rbHeader: string): Promise<void> {
+    const port = await freePort();
+    const zPort = await freePort();
+    await node(port, { ...MD5_FIRST, statics: { sip3: `sip:127.0.0.1:${zPort}` } });
+    const target = uas('uas-answer.xml', zPort, { pauseMs: 50 });
+    const referee = uas('uas-refer-invite.xml', port, {
+      extra: ['-key', 'node_port', String(t!.port), '-key', 'rb_header', rbHeader, '-au', 'sip2', '-ap', 'secret2', '-auth_uri', `13@${DOMAIN}`],
+    });
+    const req = request({ bindings: ['crm-42'] });
+    await t!.node.serviceCalls.placeCall(req, ctx);
+    await until(() => events.some((e) => e.event.type === 'sip.answered'), 'the answer');
+    await t!.node.serviceCalls.sendRefer({ callid: req.callid, referTo: '13' }, ctx);
+    const frags = () => events.flatMap(({ event }) => (event.type === 'notify.sipfrag' ? [event] : []));
+    await until(() => frags().length === 3, 'three NOTIFYs');
+
+    // The referred call: X's INVITE (Call-ID "ref///<service Call-ID>") through the node to 13.
+    const acallid = `ref///${req.callid}`;
+    const stored = [...t!.store.all()].map((e) => e.dialog).find((d) => d.acallid === acallid);
+    expect(stored, 'the referred call in the store').toBeDefined();
+    expect(stored!.opts).toEqual({ 'referred-by': `<sip:100@${DOMAIN}>`, bindings: ['crm-42'] });
+    // The 100 Trying came before the INVITE: nothing to name yet. The 180 and the 200 name it.
+    expect(frags().map((f) => [f.sipfrag.split(/\r?\n/)[0], f.acallid, f.dialogid])).toEqual([
+      ['SIP/2.0 100 Trying', undefined, undefined],
+      ['SIP/2.0 180 Ringing', acallid, stored!.dialogid],
+      ['SIP/2.0 200 OK', acallid, stored!.dialogid],
+    ]);
+    // Its call events carry the labels too.
+    expect(t!.events.find((e) => e.dialogid === stored!.dialogid && e.type === 'answer')?.bindings).toEqual(['crm-42']);
+
+    await t!.node.serviceCalls.hangup({ callids: [req.callid] }, ctx);
+    ok(await referee.done);
+    ok(await target.done);
+    await settled();
+    await until(() => t!.store.size === 0, 'the referred call to end');
+    expect(kinds()).toEqual(['sip.provisional 180', 'sip.answered 200', 'refer.accepted', 'notify.sipfrag', 'notify.sipfrag', 'notify.sipfrag']);
+  }
+
+  it('the referee copies Referred-By into the referred request: the INVITE is recognised by our token, every later NOTIFY carries its acallid and dialogid, the new dialog has the bindings and opts.referred-by', async () => {
+    await referredCall('Referred-By');
+  });
+
+  it('a referee that drops Referred-By: its first call to the Refer-To target after the 202 is the referred call', async () => {
+    await referredCall('X-Not-Referred-By');
+  });
+
   it('node.stop() CANCELs a ringing service call', async () => {
     const port = await freePort();
     await node(port);
@@ -186,15 +270,21 @@ describe.skipIf(!hasSipp)('service calls placed by the SIP node (SIPp phones)', 
 });
 
 describe('service calls: what cannot be sent throws', () => {
-  it('no route, no contact, REFER on an unknown call, DTMF and joins not supported', async () => {
+  it('no route, no contact, REFER on an unknown call, DTMF, joins and sdpFrom of unknown calls', async () => {
     t = await startTestNode({});
     const sc = t.node.serviceCalls;
     await expect(sc.placeCall(request({ to: '99' }), ctx)).rejects.toMatchObject({ code: 'B2BUA_NO_ROUTE' });
     // sip3 (13) has no contact.
     await expect(sc.placeCall(request({ to: '13' }), ctx)).rejects.toBeInstanceOf(B2buaError);
     await expect(sc.sendRefer({ callid: 'rIV-001-nope', referTo: '12' }, ctx)).rejects.toMatchObject({ code: 'B2BUA_NO_SUCH_CALL' });
-    await expect(sc.sendDtmf({ target: { callid: 'x' }, digits: '1', proto: 'rfc2833' }, ctx)).rejects.toMatchObject({ code: 'B2BUA_NOT_SUPPORTED' });
-    await expect(sc.joinLegs({ callids: ['a', 'b'], bindings: [] }, ctx)).rejects.toMatchObject({ code: 'B2BUA_NOT_SUPPORTED' });
+    // Replaces of a leg no answered call has; a Referred-By that is no SIP URI.
+    await expect(sc.placeCall(request({ replaces: 'no-such-leg' }), ctx)).rejects.toMatchObject({ code: 'B2BUA_NO_SUCH_CALL' });
+    await expect(sc.placeCall(request({ referredBy: 'not a uri' }), ctx)).rejects.toMatchObject({ code: 'B2BUA_BAD_REQUEST' });
+    await expect(sc.sendDtmf({ target: { callid: 'x' }, digits: '1', proto: 'rfc2833' }, ctx)).rejects.toMatchObject({ code: 'B2BUA_NO_SUCH_CALL' });
+    await expect(sc.sendDtmf({ target: { dialogid: 'rDlg-001-nope00', side: 'b' }, digits: '1', proto: 'sipinfo' }, ctx)).rejects.toMatchObject({ code: 'B2BUA_NO_SUCH_DIALOG' });
+    await expect(sc.sendDtmf({ target: { callid: 'x' }, digits: '1x', proto: 'rfc2833' }, ctx)).rejects.toMatchObject({ code: 'B2BUA_BAD_REQUEST' });
+    await expect(sc.joinLegs({ callids: ['a', 'b'], bindings: [] }, ctx)).rejects.toMatchObject({ code: 'B2BUA_NO_SUCH_CALL' });
+    await expect(sc.placeCall(request({ to: 'sip:12@127.0.0.1:9', sdpFrom: 'rIV-001-nope' }), ctx)).rejects.toMatchObject({ code: 'B2BUA_NO_SUCH_CALL' });
     await sc.hangup({ callids: ['rIV-001-unknown'] }, ctx);
     expect(sc.size).toBe(0);
   });
