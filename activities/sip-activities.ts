@@ -155,7 +155,7 @@ export function createSipActivities(deps: SipActivityDeps) {
       for (const callid of request.callids) routes.release(callid);
     },
 
-    /** Bridges two answered calls into one dialog (re-INVITEs). Runs once: a half-done join is not
+    /** Bridges two answered calls (Y offered X's media) into one stored dialog. Runs once: a half-done join is not
      * safely redone blind; on failure the script hangs both up. */
     async joinLegs(request: JoinLegsRequest): Promise<JoinLegsResult> {
       const joined = await sip.joinLegs(request, requestContext());
