@@ -20,6 +20,9 @@ export function installTemporalRuntime(logger: Logger): void {
   runtimeInstalled = true;
   const log = logger.child('temporal-sdk');
   Runtime.install({
+    // The server stops its workers itself (server/start.ts). The SDK's default would also stop them
+    // on SIGUSR2 (and SIGQUIT), silently: the API stays up while no operation runs any more.
+    shutdownSignals: [],
     logger: new DefaultLogger('WARN' as TemporalLogLevel, (entry) => {
       const msg = entry.message.slice(0, 500);
       // A workflow-only or activity-only worker is by design here, not a misconfiguration.
