@@ -13,7 +13,7 @@ describe('MediaManager', () => {
     const s1 = await m.createSession('dlg-1');
     const s2 = await m.createSession('dlg-2');
     expect(m.get('dlg-1')).toBe(s1);
-    expect(m.stats()).toEqual({ sessions: 2, portsInUse: 8, portsFree: 12, socketsOpen: 8, bindFailures: 0 });
+    expect(m.stats()).toEqual({ sessions: 2, portsInUse: 8, portsFree: 12, socketsOpen: 8, socketsIdle: 0, bindFailures: 0 });
     await expect(m.createSession('dlg-1')).rejects.toMatchObject({ code: 'MEDIA_SESSION_EXISTS' });
 
     // A session closed directly leaves the manager too.
@@ -24,7 +24,10 @@ describe('MediaManager', () => {
     await m.closeSession('unknown');
     expect(s2.closed).toBe(true);
     expect({ sessions: m.sessions, ports: m.portsInUse, sockets: m.socketsOpen }).toEqual({ sessions: 0, ports: 0, sockets: 0 });
+    // A quarter of the range's 10 pairs stays bound for the next calls, until closeAll.
+    expect(m.socketsIdle).toBe(4);
     await m.closeAll();
+    expect({ open: m.socketsOpen, idle: m.socketsIdle }).toEqual({ open: 0, idle: 0 });
   });
 
   it('refuses a second create for an id still opening', async () => {

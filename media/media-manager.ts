@@ -16,6 +16,11 @@ export interface MediaManagerOptions {
   readonly logger?: Logger;
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;
+  /**
+   * Released port pairs kept bound for the next calls (port-pool.ts). Default: a quarter of the
+   * range's pairs, at most 1,024 (2,048 open files).
+   */
+  readonly idlePairs?: number;
   /** Defaults for every session; createSession may override them. */
   readonly sessionDefaults?: Omit<RelaySessionOptions, 'id' | 'clock' | 'logger' | 'onClosed'>;
 }
@@ -28,8 +33,16 @@ export interface MediaManagerStats {
   readonly portsInUse: number;
   readonly portsFree: number;
   readonly socketsOpen: number;
+  /** Sockets of released pairs kept bound for reuse (not counted in socketsOpen). */
+  readonly socketsIdle: number;
   /** Binds skipped because another socket held the port. */
   readonly bindFailures: number;
+}
+
+/** RTP/RTCP pairs in a range (as PortPool counts them; 0 for a range it will refuse). */
+function pairsIn([lo, hi]: readonly [number, number]): number {
+  const first = lo % 2 === 0 ? lo : lo + 1;
+  return hi > first ? Math.floor((hi - first + 1) / 2) : 0;
 }
 
 export class MediaManager {
@@ -52,6 +65,8 @@ export class MediaManager {
       recvBufferSize: options.recvBufferSize,
       sendBufferSize: options.sendBufferSize,
       logger: this.#log,
+      clock: this.#clock,
+      idlePairs: options.idlePairs ?? Math.min(1024, Math.floor(pairsIn(options.ports) / 4)),
     });
   }
 
@@ -68,8 +83,13 @@ export class MediaManager {
     return this.#pool.inUse * 2;
   }
 
+  /** Media sockets of pairs in use; the idle ones kept for reuse are in socketsIdle. */
   get socketsOpen(): number {
     return this.#pool.socketsOpen;
+  }
+
+  get socketsIdle(): number {
+    return this.#pool.socketsIdle;
   }
 
   /** Calls the pool can still take (two pairs each). */
@@ -83,6 +103,7 @@ export class MediaManager {
       portsInUse: this.#pool.inUse * 2,
       portsFree: this.#pool.free * 2,
       socketsOpen: this.#pool.socketsOpen,
+      socketsIdle: this.#pool.socketsIdle,
       bindFailures: this.#pool.bindFailures,
     };
   }
@@ -141,7 +162,9 @@ export class MediaManager {
   async closeAll(): Promise<void> {
     this.#closed = true;
     const all = [...this.#sessions.values()];
-    await Promise.all([...all.map((s) => s.close()), ...[...this.#opening.values()].map((p) => p.then(() => {}, () => {}))]);
+    // The pool first: sessions closing below then close their sockets instead of keeping them.
+    const idle = this.#pool.close();
+    await Promise.all([idle, ...all.map((s) => s.close()), ...[...this.#opening.values()].map((p) => p.then(() => {}, () => {}))]);
     this.#log.info('media relay closed', { sessions: all.length });
   }
 }

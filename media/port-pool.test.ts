@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../lib/clock.ts';
 import { MediaError } from './media-error.ts';
 import { PortPool, type PortPair } from './port-pool.ts';
 import { delay, socketFds } from './test-phone.ts';
@@ -146,5 +147,105 @@ describe('PortPool', () => {
     const p = await one.allocate();
     track(one, [p]);
     expect(await codeOf(two.release(p))).toBe('MEDIA_FOREIGN_PAIR');
+  });
+
+  describe('idle pairs kept bound for reuse', () => {
+    function send(port: number, from: dgram.Socket): Promise<void> {
+      return new Promise((resolve, reject) => from.send(Buffer.from('late'), port, HOST, (e) => (e ? reject(e) : resolve())));
+    }
+
+    it('keeps a released pair bound, and hands it out again only after reuseAfterMs of silence', async () => {
+      const clock = new ManualClock(0);
+      const pool = new PortPool({ host: HOST, ports: [31200, 31207], idlePairs: 2, reuseAfterMs: 500, clock });
+      const first = await pool.allocate();
+      const { rtp } = first;
+      let oldCall = 0;
+      rtp.on('message', () => oldCall++);
+      await pool.release(first);
+      expect({ inUse: pool.inUse, free: pool.free, sockets: pool.socketsOpen, idle: pool.socketsIdle }).toEqual({ inUse: 0, free: 4, sockets: 0, idle: 2 });
+      // Still in quarantine: a fresh pair is bound from the ring instead.
+      const second = await pool.allocate();
+      expect(second.rtpPort).toBe(31202);
+      clock.advance(500);
+      const again = await pool.allocate();
+      const pairs = [second, again];
+      track(pool, pairs);
+      expect(again.rtpPort).toBe(first.rtpPort);
+      expect(again.rtp).toBe(rtp);
+      expect(again).not.toBe(first);
+      // The old call's listener is gone: a packet for the new call does not reach it.
+      const peer = dgram.createSocket('udp4');
+      cleanups.push(() => new Promise((resolve) => peer.close(() => resolve())));
+      let newCall = 0;
+      again.rtp.on('message', () => newCall++);
+      await send(again.rtpPort, peer);
+      await delay(20);
+      expect({ oldCall, newCall }).toEqual({ oldCall: 0, newCall: 1 });
+      // The finished call releasing its old pair again changes nothing for the new one.
+      await pool.release(first);
+      expect(pool.inUse).toBe(2);
+      expect(again.rtp.address().port).toBe(31200);
+    });
+
+    it('does not hand out a pair that received packets since its release: it is closed, its ports go back', async () => {
+      const clock = new ManualClock(0);
+      const pool = new PortPool({ host: HOST, ports: [31210, 31213], idlePairs: 2, reuseAfterMs: 500, clock });
+      const peer = dgram.createSocket('udp4');
+      cleanups.push(() => new Promise((resolve) => peer.close(() => resolve())));
+      await send(31299, peer);
+      const fds = socketFds();
+      const a = await pool.allocate();
+      const b = await pool.allocate();
+      track(pool, [b]);
+      await pool.release(a);
+      // A phone still streaming to the finished call.
+      await send(a.rtpPort, peer);
+      await delay(20);
+      clock.advance(400);
+      expect(await codeOf(pool.allocate())).toBe('MEDIA_PORTS_EXHAUSTED');
+      await delay(20);
+      // Closed rather than reused; its ports are in the ring again, bound afresh on the next allocate.
+      expect({ idle: pool.socketsIdle, free: pool.free, fdsLeft: socketFds() - fds }).toEqual({ idle: 0, free: 1, fdsLeft: 2 });
+      const c = await pool.allocate();
+      track(pool, [c]);
+      expect(c.rtpPort).toBe(31210);
+      expect(c.rtp).not.toBe(a.rtp);
+    });
+
+    it('closes idle pairs beyond idlePairs, after idleCloseMs, and on close()', async () => {
+      const clock = new ManualClock(0);
+      const fds = socketFds();
+      const pool = new PortPool({ host: HOST, ports: [31220, 31229], idlePairs: 2, idleCloseMs: 10_000, clock });
+      const pairs = await Promise.all([pool.allocate(), pool.allocate(), pool.allocate()]);
+      await Promise.all(pairs.map((p) => pool.release(p)));
+      expect({ idle: pool.socketsIdle, open: pool.socketsOpen, fds: socketFds() - fds }).toEqual({ idle: 4, open: 0, fds: 4 });
+      expect(clock.pending).toBe(1);
+      clock.advance(10_000);
+      // Both idle pairs were too old: closed by the pool's timer, which is then gone; p is bound afresh.
+      expect({ idle: pool.socketsIdle, timers: clock.pending }).toEqual({ idle: 0, timers: 0 });
+      const p = await pool.allocate();
+      await delay(20);
+      expect({ idle: pool.socketsIdle, fds: socketFds() - fds }).toEqual({ idle: 0, fds: 2 });
+      await pool.release(p);
+      expect({ idle: pool.socketsIdle, timers: clock.pending }).toEqual({ idle: 2, timers: 1 });
+      await pool.close();
+      expect(clock.pending).toBe(0);
+      expect({ idle: pool.socketsIdle, open: pool.socketsOpen, fds: socketFds() - fds }).toEqual({ idle: 0, open: 0, fds: 0 });
+      // After close() released pairs are closed, not kept.
+      const q = await pool.allocate();
+      await pool.release(q);
+      expect({ idle: pool.socketsIdle, fds: socketFds() - fds }).toEqual({ idle: 0, fds: 0 });
+    });
+
+    it('hands out a quiet pair still in quarantine rather than refuse a call when the ring is empty', async () => {
+      const clock = new ManualClock(0);
+      const pool = new PortPool({ host: HOST, ports: [31230, 31233], idlePairs: 2, reuseAfterMs: 500, clock });
+      const a = await pool.allocate();
+      const b = await pool.allocate();
+      await pool.release(a);
+      const c = await pool.allocate();
+      track(pool, [b, c]);
+      expect(c.rtpPort).toBe(a.rtpPort);
+    });
   });
 });

@@ -7,10 +7,20 @@
 // the back: late packets of a finished call die on a closed port instead of reaching the next
 // call. A pair whose bind fails because something else holds one of its ports is skipped and
 // goes to the back too (its holder may let go later); it is never handed out half bound.
+//
+// With `idlePairs`, a released pair is not closed but kept bound in an idle queue (up to that many
+// pairs) and handed out again: binding and closing four sockets was most of a call's media set-up
+// cost. The session's listeners are removed on release, so nothing reaches the old call; what
+// still arrives is read and dropped. A pair is handed out again only after `reuseAfterMs` of
+// silence (no stray packet since its release for that long), the job the closed port does in the
+// ring: late packets of a finished call must not latch the next one. A pair that keeps receiving is
+// closed instead. Idle pairs older than `idleCloseMs` are closed (one timer for the oldest), so a quiet
+// server returns to no open media files; close() closes them all at once.
 import dgram from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { ipLiteralLookup } from './ip-literal-lookup.ts';
+import { systemClock, type Clock, type TimerHandle } from '../lib/clock.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { MediaError } from './media-error.ts';
 
@@ -34,9 +44,30 @@ export interface PortPoolOptions {
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;
   readonly logger?: Logger;
+  /** Released pairs kept bound for reuse, at most. Default 0: every pair is closed on release. */
+  readonly idlePairs?: number;
+  /** Silence an idle pair needs (since its release and its last stray packet) before reuse. Default 500 ms. */
+  readonly reuseAfterMs?: number;
+  /** Idle pairs not reused for this long are closed. Default 30 s. */
+  readonly idleCloseMs?: number;
+  /** For the idle times; default the system clock. */
+  readonly clock?: Clock;
 }
 
 const DEFAULT_BUFFER = 256 * 1024;
+const DEFAULT_REUSE_AFTER_MS = 500;
+const DEFAULT_IDLE_CLOSE_MS = 30_000;
+
+/** A released pair waiting, bound, in the idle queue. */
+interface IdlePair {
+  readonly index: number;
+  readonly rtp: Socket;
+  readonly rtcp: Socket;
+  readonly releasedAt: number;
+  /** When the last packet arrived since the release (-Infinity: none). */
+  strayAt: number;
+  readonly onStray: () => void;
+}
 
 export class PortPool {
   readonly host: string;
@@ -58,6 +89,16 @@ export class PortPool {
   readonly #releasing = new Map<PortPair, Promise<void>>();
   #sockets = 0;
   #bindFailures = 0;
+  readonly #idleMax: number;
+  readonly #reuseAfterMs: number;
+  readonly #idleCloseMs: number;
+  readonly #clock: Clock;
+  /** Released pairs kept bound, oldest first. */
+  #idle: IdlePair[] = [];
+  #idleHead = 0;
+  /** Fires when the oldest idle pair reaches idleCloseMs; set only while pairs are idle. */
+  #sweepTimer: TimerHandle | undefined;
+  #closed = false;
 
   constructor(options: PortPoolOptions) {
     const family = isIP(options.host);
@@ -73,24 +114,38 @@ export class PortPool {
     this.#recvBufferSize = options.recvBufferSize ?? DEFAULT_BUFFER;
     this.#sendBufferSize = options.sendBufferSize ?? DEFAULT_BUFFER;
     this.#log = options.logger ?? silentLogger;
+    this.#idleMax = Math.max(0, Math.floor(options.idlePairs ?? 0));
+    this.#reuseAfterMs = options.reuseAfterMs ?? DEFAULT_REUSE_AFTER_MS;
+    this.#idleCloseMs = options.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
+    this.#clock = options.clock ?? systemClock;
     this.#ring = new Int32Array(capacity);
     this.#out = new Array<PortPair | undefined>(capacity).fill(undefined);
     for (let i = 0; i < capacity; i++) this.#push(i);
   }
 
-  /** Pairs ready to hand out. */
+  /** Pairs ready to hand out: closed ones in the ring and bound ones in the idle queue. */
   get free(): number {
-    return this.#count;
+    return this.#count + this.idlePairs;
   }
 
   /** Pairs not free: handed out, being bound, or being closed. */
   get inUse(): number {
-    return this.capacity - this.#count;
+    return this.capacity - this.free;
   }
 
-  /** Sockets created and not yet closed, across all pairs. */
+  /** Sockets of pairs in use (handed out, being bound, or being closed); idle ones are apart. */
   get socketsOpen(): number {
-    return this.#sockets;
+    return this.#sockets - 2 * this.idlePairs;
+  }
+
+  /** Released pairs kept bound for reuse. */
+  get idlePairs(): number {
+    return this.#idle.length - this.#idleHead;
+  }
+
+  /** Their sockets: open files the pool keeps on purpose. */
+  get socketsIdle(): number {
+    return 2 * this.idlePairs;
   }
 
   /** Binds skipped because a port was taken by someone else. */
@@ -103,6 +158,8 @@ export class PortPool {
    * (or none is free), MEDIA_BIND_FAILED for a bind error that no other port would avoid.
    */
   async allocate(): Promise<PortPair> {
+    const idle = this.#takeIdle(this.#count === 0);
+    if (idle) return idle;
     for (let attempts = this.#count; attempts > 0; attempts--) {
       const index = this.#shift();
       if (index === undefined) break;
@@ -136,6 +193,11 @@ export class PortPool {
     if (pending) return pending;
     const index = (pair.rtpPort - this.#firstPort) / 2;
     if (this.#out[index] !== pair) return Promise.resolve();
+    if (!this.#closed && this.idlePairs < this.#idleMax) {
+      this.#out[index] = undefined;
+      this.#keepIdle(index, pair);
+      return Promise.resolve();
+    }
     const done = Promise.all([this.#close(pair.rtp), this.#close(pair.rtcp)]).then(() => {
       // The ports return only now that the kernel has let go of them.
       this.#out[index] = undefined;
@@ -144,6 +206,117 @@ export class PortPool {
     });
     this.#releasing.set(pair, done);
     return done;
+  }
+
+  /**
+   * Closes the idle pairs and stops keeping released ones (the pool still hands out pairs, bound
+   * afresh). Pairs in use are released by their owners, and then closed. For shutdown and leak checks.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#clock.clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    const idle = this.#idle.slice(this.#idleHead);
+    this.#idle = [];
+    this.#idleHead = 0;
+    await Promise.all(idle.map((p) => this.#closeIdle(p)));
+  }
+
+  /** Strips the call's listeners and queues the pair; what still arrives is read and dropped. */
+  #keepIdle(index: number, pair: PortPair): void {
+    const { rtp, rtcp } = pair;
+    const entry: IdlePair = {
+      index,
+      rtp,
+      rtcp,
+      releasedAt: this.#clock.now(),
+      strayAt: -Infinity,
+      onStray: () => {
+        entry.strayAt = this.#clock.now();
+      },
+    };
+    for (const s of [rtp, rtcp]) {
+      s.removeAllListeners('message');
+      s.removeAllListeners('error');
+      s.on('error', (e) => this.#log.warn('media socket error', { port: s === rtp ? pair.rtpPort : pair.rtcpPort, err: e.message }));
+      s.on('message', entry.onStray);
+    }
+    this.#idle.push(entry);
+    this.#sweep();
+  }
+
+  /**
+   * The oldest idle pair once it has been silent for reuseAfterMs (or at once when `urgent`: the
+   * ring has nothing left, and a quiet pair beats a 503). Pairs that still receive are closed.
+   */
+  #takeIdle(urgent: boolean): PortPair | undefined {
+    this.#sweep();
+    while (this.idlePairs > 0) {
+      const entry = this.#idle[this.#idleHead]!;
+      const now = this.#clock.now();
+      const quietSince = Math.max(entry.releasedAt, entry.strayAt);
+      if (now - quietSince < this.#reuseAfterMs) {
+        // Something still sends to it: it is not handed out, and closing it returns the ports to the ring.
+        if (entry.strayAt !== -Infinity) {
+          this.#shiftIdle();
+          void this.#closeIdle(entry);
+          continue;
+        }
+        if (!urgent) return undefined;
+      }
+      this.#shiftIdle();
+      for (const s of [entry.rtp, entry.rtcp]) {
+        s.removeAllListeners('message');
+        s.removeAllListeners('error');
+        s.on('error', (e) => this.#log.warn('media socket error', { err: e.message }));
+      }
+      const rtpPort = this.#firstPort + 2 * entry.index;
+      // A new object: a second release of the old one (a finished session) must not touch this call.
+      const pair: PortPair = { rtpPort, rtcpPort: rtpPort + 1, rtp: entry.rtp, rtcp: entry.rtcp };
+      this.#out[entry.index] = pair;
+      this.#issued.add(pair);
+      return pair;
+    }
+    return undefined;
+  }
+
+  /** Closes idle pairs kept longer than idleCloseMs (the oldest are at the head); rearms the timer. */
+  #sweep(): void {
+    const now = this.#clock.now();
+    while (this.idlePairs > 0) {
+      const entry = this.#idle[this.#idleHead]!;
+      if (now - entry.releasedAt < this.#idleCloseMs) break;
+      this.#shiftIdle();
+      void this.#closeIdle(entry);
+    }
+    // One timer for the whole queue, set while it is not empty: the oldest pair's deadline.
+    if (this.idlePairs === 0 || this.#closed) {
+      this.#clock.clearTimeout(this.#sweepTimer);
+      this.#sweepTimer = undefined;
+    } else if (this.#sweepTimer === undefined) {
+      const due = this.#idle[this.#idleHead]!.releasedAt + this.#idleCloseMs - now;
+      this.#sweepTimer = this.#clock.setTimeout(this.#onSweepTimer, Math.max(0, due));
+    }
+  }
+
+  readonly #onSweepTimer = (): void => {
+    this.#sweepTimer = undefined;
+    this.#sweep();
+  };
+
+  #shiftIdle(): void {
+    this.#idleHead++;
+    // Compact now and then, so the array does not grow with every pair ever kept.
+    if (this.#idleHead > 1024 && this.#idleHead * 2 > this.#idle.length) {
+      this.#idle = this.#idle.slice(this.#idleHead);
+      this.#idleHead = 0;
+    }
+  }
+
+  /** Closes an idle pair's sockets (already out of the queue) and returns its ports to the ring. */
+  async #closeIdle(entry: IdlePair): Promise<void> {
+    await Promise.all([this.#close(entry.rtp), this.#close(entry.rtcp)]);
+    this.#push(entry.index);
   }
 
   async #bindPair(rtpPort: number): Promise<PortPair> {

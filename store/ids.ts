@@ -1,16 +1,27 @@
 // Id formats of the spec ("The dialog representation"): every id carries the node number, so ids
 // from different nodes never clash and an id tells which node owns the call.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+// Random bytes drawn 4 KiB at a time (one getrandom per few hundred ids); each byte is used once.
+const POOL = Buffer.alloc(4096);
+let used = POOL.length;
+
+function nextByte(): number {
+  if (used === POOL.length) {
+    randomFillSync(POOL);
+    used = 0;
+  }
+  return POOL[used++]!;
+}
 
 /** `n` characters of [A-Za-z0-9], uniformly drawn (rejection sampling keeps the 62 symbols equal). */
 export function randomAlnum(n: number): string {
   let out = '';
   while (out.length < n) {
-    for (const b of randomBytes(n * 2)) {
-      if (b < 248 && out.length < n) out += ALNUM[b % 62];
-    }
+    const b = nextByte();
+    if (b < 248) out += ALNUM[b % 62];
   }
   return out;
 }

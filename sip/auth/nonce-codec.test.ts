@@ -19,6 +19,15 @@ describe('NonceCodec', () => {
     expect(nonces.size).toBe(100);
   });
 
+  it('nonces stay distinct and valid across refills of the random pool', () => {
+    const codec = new NonceCodec({ clock: new ManualClock(1_000) });
+    // 4 KiB of random bytes serve 341 nonces of 12: 1,000 nonces take three refills.
+    const nonces = Array.from({ length: 1_000 }, () => codec.issue('example.com'));
+    expect(new Set(nonces).size).toBe(1_000);
+    expect(new Set(nonces.map((n) => Buffer.from(n, 'base64url').subarray(7, 19).toString('hex'))).size).toBe(1_000);
+    expect(nonces.every((n) => codec.check(n, 'example.com').kind === 'fresh')).toBe(true);
+  });
+
   it('after its lifetime a nonce is stale, not invalid', () => {
     const clock = new ManualClock(1_000);
     const codec = new NonceCodec({ clock, secret, lifetimeMs: 60_000 });

@@ -4,7 +4,7 @@
 // RFC 7616 §3.3 leaves the nonce's content to the server and suggests a time stamp plus a keyed
 // hash; the random part keeps two challenges of the same millisecond distinct, which the per-nonce
 // nc tracking relies on. Binding the realm means a nonce of one domain is refused in another.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, randomFillSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Clock } from '../../lib/clock.ts';
 
 const VERSION = 1;
@@ -15,6 +15,8 @@ const RAW_BYTES = 1 + TIME_BYTES + RANDOM_BYTES + TAG_BYTES;
 /** base64url of 35 bytes, unpadded. */
 const NONCE_LENGTH = Math.ceil((RAW_BYTES * 4) / 3);
 const NONCE_CHARS = /^[A-Za-z0-9_-]+$/;
+/** Random bytes are drawn this many at a time: one getrandom per ~340 nonces, not one per nonce. */
+const RANDOM_POOL_BYTES = 4096;
 
 export interface NonceCodecOptions {
   readonly clock: Clock;
@@ -37,12 +39,16 @@ export class NonceCodec {
   readonly lifetimeMs: number;
   readonly maxClockSkewMs: number;
   readonly #clock: Clock;
-  readonly #secret: Uint8Array;
+  /** The secret as a key object: the key is handed to OpenSSL once, not copied in per HMAC. */
+  readonly #key: KeyObject;
+  readonly #random = Buffer.alloc(RANDOM_POOL_BYTES);
+  #randomUsed = RANDOM_POOL_BYTES;
 
   constructor(opts: NonceCodecOptions) {
     this.#clock = opts.clock;
-    this.#secret = opts.secret ?? randomBytes(32);
-    if (this.#secret.length < 16) throw new RangeError('nonce secret must be at least 16 bytes');
+    const secret = opts.secret ?? randomBytes(32);
+    if (secret.length < 16) throw new RangeError('nonce secret must be at least 16 bytes');
+    this.#key = createSecretKey(secret);
     this.lifetimeMs = opts.lifetimeMs ?? 300_000;
     this.maxClockSkewMs = opts.maxClockSkewMs ?? 5_000;
     if (!Number.isSafeInteger(this.lifetimeMs) || this.lifetimeMs < 1) throw new RangeError('nonce lifetime must be a positive integer');
@@ -53,7 +59,7 @@ export class NonceCodec {
     const raw = Buffer.alloc(RAW_BYTES);
     raw[0] = VERSION;
     raw.writeUIntBE(Math.max(0, Math.floor(this.#clock.now())), 1, TIME_BYTES);
-    randomBytes(RANDOM_BYTES).copy(raw, 1 + TIME_BYTES);
+    this.#randomInto(raw, 1 + TIME_BYTES);
     this.#tag(raw, realm).copy(raw, RAW_BYTES - TAG_BYTES);
     return raw.toString('base64url');
   }
@@ -73,8 +79,18 @@ export class NonceCodec {
     return { kind: 'fresh', issuedAt, expiresAt };
   }
 
+  /** RANDOM_BYTES fresh bytes from the pool; each byte is handed out once, then the pool is refilled. */
+  #randomInto(target: Buffer, offset: number): void {
+    if (this.#randomUsed + RANDOM_BYTES > RANDOM_POOL_BYTES) {
+      randomFillSync(this.#random);
+      this.#randomUsed = 0;
+    }
+    this.#random.copy(target, offset, this.#randomUsed, this.#randomUsed + RANDOM_BYTES);
+    this.#randomUsed += RANDOM_BYTES;
+  }
+
   #tag(raw: Buffer, realm: string): Buffer {
-    return createHmac('sha256', this.#secret)
+    return createHmac('sha256', this.#key)
       .update(raw.subarray(0, RAW_BYTES - TAG_BYTES))
       .update(realm, 'utf8')
       .digest()

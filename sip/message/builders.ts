@@ -98,10 +98,10 @@ export function createResponse(
   if (!Number.isInteger(status) || status < 100 || status > 699) throw new RangeError(`invalid SIP status ${status}`);
   const src = req.headers;
   const h = new SipHeaders();
-  for (const v of src.getAll('via')) h.append('Via', v);
-  if (options.copyRecordRoute) for (const v of src.getAll('record-route')) h.append('Record-Route', v);
-  const from = src.get('from');
-  if (from !== undefined) h.append('From', from);
+  // §8.2.6.2: Via, From, Call-ID and CSeq are copied from the request (lines taken as they are).
+  h.copyFrom(src, 'via');
+  if (options.copyRecordRoute) h.copyFrom(src, 'record-route');
+  h.copyFrom(src, 'from');
   const to = src.get('to');
   if (to !== undefined) {
     let value = to;
@@ -118,10 +118,8 @@ export function createResponse(
     }
     h.append('To', value);
   }
-  const callId = src.get('call-id');
-  if (callId !== undefined) h.append('Call-ID', callId);
-  const cseq = src.get('cseq');
-  if (cseq !== undefined) h.append('CSeq', cseq);
+  h.copyFrom(src, 'call-id');
+  h.copyFrom(src, 'cseq');
   if (status === 100) {
     const ts = src.get('timestamp');
     if (ts !== undefined) h.append('Timestamp', ts);

@@ -152,4 +152,23 @@ describe('SipHeaders', () => {
     c.set('Subject', 'b');
     expect(h.get('subject')).toBe('a');
   });
+  it('copyFrom copies every line of one header as it is, after the lines already there', () => {
+    const src = new SipHeaders([
+      ['v', 'SIP/2.0/UDP a.example.com;branch=z9hG4bK1'],
+      ['Call-ID', 'abc'],
+      ['Via', 'SIP/2.0/UDP b.example.com;branch=z9hG4bK2'],
+    ]);
+    const h = new SipHeaders([['Max-Forwards', '70']]);
+    h.copyFrom(src, 'via').copyFrom(src, 'call-id').copyFrom(src, 'cseq');
+    expect(h.entries()).toEqual([
+      ['Max-Forwards', '70'],
+      ['Via', 'SIP/2.0/UDP a.example.com;branch=z9hG4bK1'],
+      ['Via', 'SIP/2.0/UDP b.example.com;branch=z9hG4bK2'],
+      ['Call-ID', 'abc'],
+    ]);
+    expect(h.one(H.via)?.host).toBe('a.example.com');
+    // The copy is its own collection: changing it leaves the source alone.
+    h.removeFirstValue('via');
+    expect(src.getAll('via')).toHaveLength(2);
+  });
 });

@@ -64,7 +64,9 @@ function checkValue(name: string, value: string): string {
 
 export class SipHeaders implements Iterable<HeaderField> {
   #fields: HeaderField[];
+  /** Typed forms by header key: one() in #cache, all() in #allCache (no key strings built per read). */
   #cache: Map<string, unknown> | undefined;
+  #allCache: Map<string, readonly unknown[]> | undefined;
 
   /** Builds a collection from name/value pairs, checking each like append() does. */
   constructor(init?: Iterable<readonly [string, string]>) {
@@ -140,6 +142,21 @@ export class SipHeaders implements Iterable<HeaderField> {
     return this;
   }
 
+  /**
+   * Adds every line of header `key` (lower-case long name) from another collection, as they are:
+   * their values were checked when they entered it. For responses built from their request.
+   */
+  copyFrom(other: SipHeaders, key: string): this {
+    let copied = false;
+    for (const f of other.#fields) {
+      if (f.key !== key) continue;
+      this.#fields.push(f);
+      copied = true;
+    }
+    if (copied) this.#invalidate(key);
+    return this;
+  }
+
   /** Adds a line before every other line of the same header (a new top Via or Record-Route). */
   prepend(name: string, value: string): this {
     const v = checkValue(name, value);
@@ -212,8 +229,8 @@ export class SipHeaders implements Iterable<HeaderField> {
 
   /** The typed forms of every value of a header, in order (list headers split at commas). */
   all<T>(spec: HeaderSpec<T>): readonly T[] {
-    const cache = (this.#cache ??= new Map());
-    const cached = cache.get(spec.key + '*');
+    const cache = (this.#allCache ??= new Map());
+    const cached = cache.get(spec.key);
     if (cached !== undefined) return cached as readonly T[];
     const out: T[] = [];
     for (const f of this.#fields) {
@@ -227,12 +244,12 @@ export class SipHeaders implements Iterable<HeaderField> {
         out.push(spec.parse(v));
       }
     }
-    cache.set(spec.key + '*', out);
+    cache.set(spec.key, out);
     return out;
   }
 
   #invalidate(key: string): void {
     this.#cache?.delete(key);
-    this.#cache?.delete(key + '*');
+    this.#allCache?.delete(key);
   }
 }

@@ -19,10 +19,20 @@ function missing(name: string): SipParseError {
   return new SipParseError('SIP_MISSING_HEADER', 400, `Bad Request - Missing ${name}`, name);
 }
 
+/** Position of each typed header in ALL_SPECS: the first malformed one is reported in that order. */
+const SPEC_ORDER = new Map(ALL_SPECS.map((spec, i) => [spec.key, i]));
+
 /** Parses every header that has a typed form, surfacing the first malformed one. */
 function checkTypedHeaders(h: SipHeaders): void {
-  for (const spec of ALL_SPECS) {
-    if (!h.has(spec.key)) continue;
+  // One pass over the message's lines finds the typed ones (instead of a scan per known header).
+  const present: number[] = [];
+  for (const f of h) {
+    const i = SPEC_ORDER.get(f.key);
+    if (i !== undefined && !present.includes(i)) present.push(i);
+  }
+  present.sort((x, y) => x - y);
+  for (const i of present) {
+    const spec = ALL_SPECS[i]!;
     if (spec.list || spec.repeatable) h.all(spec);
     else h.one(spec);
   }

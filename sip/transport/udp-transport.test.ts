@@ -111,6 +111,15 @@ describe('UDP transport on loopback (RFC 3261 §18)', () => {
     await expect(udp.send(req, { transport: 'udp', host: '127.0.0.1', port: peer.port })).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
   });
 
+  it('sends to an IP literal as it is, and to a host name through dns.lookup', async () => {
+    const req = parseDatagram(Buffer.from(requestText('OPTIONS'))) as SipRequest;
+    await udp.send(req, { transport: 'udp', host: '127.0.0.1', port: peer.port });
+    await udp.send(req, { transport: 'udp', host: 'localhost', port: peer.port });
+    await waitFor(() => peer.received.length === 2, 'both datagrams');
+    // A name that does not resolve is a failed send, not a thrown error.
+    await expect(udp.send(req, { transport: 'udp', host: 'no-such-host.invalid', port: peer.port })).rejects.toBeDefined();
+  });
+
   it('send to a closed transport rejects, never throws', async () => {
     await udp.close();
     const req = parseDatagram(Buffer.from(requestText('OPTIONS'))) as SipRequest;

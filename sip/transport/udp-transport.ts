@@ -2,7 +2,8 @@
 // (§18.3), parsed with parseDatagram; responses and requests leave from the same socket, so a NAT
 // in front of a phone sees one mapping (RFC 3581 §4).
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
 import {
@@ -47,6 +48,22 @@ export interface UdpTransportOptions extends InboundOptions {
 /** STUN (RFC 5389) keep-alives share the port on UDP (RFC 5626 §3.5.2); they are not SIP. */
 function isStun(buf: Buffer): boolean {
   return buf.length >= 20 && (buf[0]! & 0xc0) === 0 && buf.readUInt32BE(4) === 0x2112a442;
+}
+
+/**
+ * The socket's `lookup`. Destinations are nearly always IP literals (Via received/rport, contacts);
+ * the default dns.lookup still checks its arguments and answers a tick later, on every send. An IP
+ * literal is answered at once; a name still goes to dns.lookup.
+ */
+function literalFirstLookup(
+  hostname: string,
+  options: LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else if (typeof options === 'number') dnsLookup(hostname, options, callback);
+  else dnsLookup(hostname, options, callback);
 }
 
 export class UdpTransport implements Transport {
@@ -104,7 +121,7 @@ export class UdpTransport implements Transport {
 
   listen(): Promise<HostPort> {
     if (this.#socket) return Promise.reject(new Error(`${this.id} is already listening`));
-    const socket = createSocket({ type: isIPv6(this.#local.host) ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: isIPv6(this.#local.host) ? 'udp6' : 'udp4', lookup: literalFirstLookup });
     this.#socket = socket;
     return new Promise<HostPort>((resolve, reject) => {
       socket.once('error', reject);

@@ -13,6 +13,8 @@ export const DEFAULT_SIP_PORT = 5060;
  * canonical compressed form, IPv4-mapped IPv6 (a dual-stack socket's view of IPv4) as plain IPv4.
  */
 export function normalizeHost(host: string): string {
+  // The common case, on every message sent and received: a dotted IPv4 literal, already normal.
+  if (isDottedQuad(host)) return host;
   let h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   h = h.toLowerCase();
   if (isIPv6(h)) {
@@ -25,6 +27,17 @@ export function normalizeHost(host: string): string {
     }
   }
   return h;
+}
+
+/** Digits and dots only, and a valid IPv4 address (checked by isIPv4 only for such strings). */
+function isDottedQuad(h: string): boolean {
+  const n = h.length;
+  if (n < 7 || n > 15) return false;
+  for (let i = 0; i < n; i++) {
+    const c = h.charCodeAt(i);
+    if (c !== 0x2e && (c < 0x30 || c > 0x39)) return false;
+  }
+  return isIPv4(h);
 }
 
 /** A host as written in a Via sent-by or a URI: IPv6 references in brackets (§25.1). */
