@@ -1,0 +1,6 @@
+// `node --import tsx --import ./bench/ops/probe-preload.mjs bin/callctl.ts start …`: loads probe.ts in
+// the main thread only. Worker threads (Temporal's workflow sandbox) inherit --import but not tsx's
+// loader, and would fail on a .ts preload.
+import { isMainThread } from 'node:worker_threads';
+
+if (isMainThread && process.env.BENCH_OPS_PROBE_FILE) await import('./probe.ts');
