@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authenticate, tokenIndex } from './auth.ts';
 import { ApiError } from './errors.ts';
-import { OTHER, testConfig } from './test-helpers.ts';
+import { callPath, CALLS_PATH, ids, makeApp, OTHER, send, testConfig } from './test-helpers.ts';
 
 describe('authenticate', () => {
   const index = tokenIndex(testConfig());
@@ -47,4 +47,35 @@ describe('authenticate', () => {
       expect(e.headers['WWW-Authenticate']).toContain(challenge);
     });
   }
+});
+
+describe('bearerAuth on a keep-alive connection', () => {
+  it('the same header on the same connection is the same user, without verifying it again', async () => {
+    const { app } = makeApp();
+    const connection = {};
+    const first = await send(app, 'GET', CALLS_PATH, { who: 'alice', connection });
+    const again = await send(app, 'GET', CALLS_PATH, { who: 'alice', connection });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.body).toEqual(first.body);
+  });
+
+  it('a different header on the same connection is verified afresh: a wrong token is refused', async () => {
+    const { app } = makeApp();
+    const connection = {};
+    expect((await send(app, 'GET', CALLS_PATH, { who: 'alice', connection })).status).toBe(200);
+    const wrong = await send(app, 'GET', CALLS_PATH, { token: 'alice-toke', connection });
+    expect([wrong.status, wrong.code]).toEqual([401, 1401]);
+    const none = await send(app, 'GET', CALLS_PATH, { who: null, connection });
+    expect(none.code).toBe(1401);
+  });
+
+  it('switching tokens on one connection switches the user, and connections do not share', async () => {
+    const { app } = makeApp();
+    const connection = {};
+    // Alice's dialog: Bob must get 1413 for it even right after Alice asked on the same connection.
+    expect((await send(app, 'GET', callPath(ids.A1), { who: 'alice', connection })).status).toBe(200);
+    expect((await send(app, 'GET', callPath(ids.A1), { who: 'bob', connection })).code).toBe(1413);
+    expect((await send(app, 'GET', callPath(ids.A1), { who: 'bob', connection: {} })).code).toBe(1413);
+    expect((await send(app, 'GET', callPath(ids.A1), { who: 'alice', connection })).status).toBe(200);
+  });
 });

@@ -22,6 +22,8 @@ export function parseJson(text: string): unknown {
 
 /** Parses body bytes: empty is `{}`; anything but a JSON object is 1415. */
 export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
+  // Most reads (GET) come without a body.
+  if (bytes.length === 0) return {};
   let text: string;
   try {
     text = utf8.decode(bytes);

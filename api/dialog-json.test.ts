@@ -1,20 +1,21 @@
-// Kept JSON texts of dialogs: dropped when the store puts the dialog again, never kept for values
-// computed when read (a ringing leg's countdown), and GET/list answers always current.
+// Kept JSON bytes of dialogs: dropped when the store puts the dialog again, never used for values
+// computed when read (a ringing leg's countdown), UTF-8 throughout, and GET/list answers always current.
 import { describe, expect, it } from 'vitest';
 import { CallStore } from '../store/call-store.ts';
-import { dialogJson, fieldJson, followStore, isPlainData } from './dialog-json.ts';
+import { dialogBytes, dialogJson, followStore, isPlainData, listBytes } from './dialog-json.ts';
+import { dialogFields } from '../store/dialog.ts';
 import { callPath, CALLS_PATH, fixtureSpecs, ids, makeApp, makeDialog, makeStore, send } from './test-helpers.ts';
 
-describe('kept texts', () => {
+describe('kept bytes', () => {
   it('are dropped when the store puts the dialog again (the same object changed in place, or a new one)', () => {
     const store = new CallStore();
     followStore(store);
     const entry = makeDialog(fixtureSpecs()[0]!);
     store.put(entry);
-    expect(fieldJson(entry.dialog, 'opts')).toBe('{}');
+    expect(dialogJson(entry.dialog, ['opts'])).toBe('{"opts":{}}');
     entry.dialog.opts.bindings = ['x'];
     store.put(entry);
-    expect(fieldJson(entry.dialog, 'opts')).toBe('{"bindings":["x"]}');
+    expect(dialogJson(entry.dialog, ['opts'])).toBe('{"opts":{"bindings":["x"]}}');
   });
 
   it('a value computed when read is serialised every time', () => {
@@ -26,9 +27,27 @@ describe('kept texts', () => {
     expect(dialogJson(entry.dialog, ['legs'])).toContain('"expirets":30000');
     left = 29_000;
     expect(dialogJson(entry.dialog, ['legs'])).toContain('"expirets":29000');
+    // The whole dialog and a list with the live field between kept ones: the countdown is current there too.
+    left = 28_000;
+    expect(JSON.parse(dialogJson(entry.dialog, dialogFields))).toEqual(JSON.parse(JSON.stringify(entry.dialog)));
+    const mask = ['dialogid', 'status', 'legs', 'site'] as const;
+    const listed = listBytes([entry.dialog, entry.dialog], mask).toString('utf8');
+    const pick = { dialogid: entry.dialog.dialogid, status: entry.dialog.status, legs: entry.dialog.legs, site: entry.dialog.site };
+    expect(listed).toBe(JSON.stringify([pick, pick]));
+    expect(listed).toContain('"expirets":28000');
     expect(isPlainData({ a: [1, 'x', null, { b: true }] })).toBe(true);
     expect(isPlainData({ toJSON: () => 1 })).toBe(false);
     expect(isPlainData(new Date())).toBe(false);
+  });
+
+  it('fields are cut at byte offsets: non-ASCII text comes out whole in any mask', () => {
+    const entry = makeDialog({ ...fixtureSpecs()[0]!, opts: { bindings: ['Алиса ☎', '😀'] } });
+    entry.dialog.remoteuri = '"Bjørn" <sip:sip1@test.rootdomain.ru>';
+    for (const fields of [dialogFields, ['remoteuri', 'site', 'opts'] as const, ['opts'] as const, ['dialogid', 'remoteuri'] as const]) {
+      const want = JSON.stringify(Object.fromEntries(fields.map((f) => [f, entry.dialog[f]])));
+      expect(dialogBytes(entry.dialog, fields).toString('utf8')).toBe(want);
+      expect(dialogBytes(entry.dialog, fields).equals(Buffer.from(want))).toBe(true);
+    }
   });
 
   it('GET and list answers follow SETUP_BINDINGS at once', async () => {

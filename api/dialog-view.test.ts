@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dialogFields, type Dialog } from '../store/dialog.ts';
-import { applyMask, flatten, jsonPresenter, matchesFilter, present, sortedPage, valuesAt } from './dialog-view.ts';
+import { applyMask, flatten, jsonBytes, jsonListBytes, matchesFilter, present, sortedPage, valuesAt } from './dialog-view.ts';
 import { filterSchema, isFilterKey } from './schema-query.ts';
 import { acct, conf, ext, fixtureSpecs, makeDialog } from './test-helpers.ts';
 
@@ -121,13 +121,23 @@ describe('sortedPage', () => {
   });
 });
 
-describe('jsonPresenter', () => {
-  it('gives exactly the text JSON.stringify gives, for any mask, flat or not, read once or twice', () => {
+describe('jsonBytes and jsonListBytes', () => {
+  it('give exactly the bytes of the text JSON.stringify gives, for any mask, flat or not, read once or twice', () => {
     fc.assert(
       fc.property(dialogArb, fc.subarray([...dialogFields]), fc.boolean(), (d, mask, flat) => {
         const want = JSON.stringify(present(d, { mask, flat }));
-        expect(jsonPresenter({ mask, flat })(d)).toBe(want);
-        expect(jsonPresenter({ mask, flat })(d)).toBe(want); // from kept texts
+        expect(jsonBytes(d, { mask, flat }).toString('utf8')).toBe(want);
+        expect(jsonBytes(d, { mask, flat }).toString('utf8')).toBe(want); // from kept bytes
+      }),
+    );
+  });
+
+  it('a list is the array of the same objects, for any mask, flat or not', () => {
+    fc.assert(
+      fc.property(fc.array(dialogArb, { maxLength: 5 }), fc.subarray([...dialogFields]), fc.boolean(), (ds, mask, flat) => {
+        const want = JSON.stringify(ds.map((d) => present(d, { mask, flat })));
+        expect(jsonListBytes(ds, { mask, flat }).toString('utf8')).toBe(want);
+        expect(jsonListBytes(ds, { mask, flat }).toString('utf8')).toBe(want);
       }),
     );
   });

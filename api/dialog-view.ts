@@ -1,6 +1,6 @@
 // What GET list and GET one do to dialogs on the way out: filter, order, mask, flatten.
 import { dialogFields, type Dialog, type DialogField } from '../store/dialog.ts';
-import { dialogJson } from './dialog-json.ts';
+import { dialogBytes, listBytes } from './dialog-json.ts';
 import { dialogShape, type Filter, type FilterScalar } from './schema-query.ts';
 
 const isIndex = (part: string): boolean => /^[0-9]+$/.test(part);
@@ -164,8 +164,15 @@ export function present(dialog: Dialog, opts: PresentOptions): Record<string, un
   return presenter(opts)(dialog);
 }
 
-/** presenter() as JSON text: exactly JSON.stringify(present(dialog, opts)), from kept field texts. */
-export function jsonPresenter(opts: PresentOptions): (dialog: Dialog) => string {
+/** JSON.stringify(present(dialog, opts)) as UTF-8 bytes: from the kept bytes unless flat. */
+export function jsonBytes(dialog: Dialog, opts: PresentOptions): Buffer {
   const fields = maskedFields(opts.mask);
-  return opts.flat ? (d) => JSON.stringify(flatten(pick(d, fields))) : (d) => dialogJson(d, fields);
+  return opts.flat ? Buffer.from(JSON.stringify(flatten(pick(dialog, fields)))) : dialogBytes(dialog, fields);
+}
+
+/** JSON.stringify(dialogs.map(presenter(opts))) as UTF-8 bytes: copied together from the kept bytes unless flat. */
+export function jsonListBytes(dialogs: readonly Dialog[], opts: PresentOptions): Buffer {
+  const fields = maskedFields(opts.mask);
+  if (!opts.flat) return listBytes(dialogs, fields);
+  return Buffer.from(JSON.stringify(dialogs.map((d) => flatten(pick(d, fields)))));
 }

@@ -48,9 +48,10 @@ export function jsonResponse(c: Context, body: unknown, status = 200, headers: R
   return c.body(JSON.stringify(body), status as 200, { ...headers, 'content-type': JSON_TYPE });
 }
 
-/** An answer already serialised (lists and dialogs built from kept JSON texts). */
-export function jsonTextResponse(c: Context, text: string, status = 200): Response {
-  return c.body(text, status as 200, { 'content-type': JSON_TYPE });
+/** An answer already serialised: text, or UTF-8 bytes (lists and dialogs copied from kept bytes). */
+export function jsonTextResponse(c: Context, text: string | Uint8Array, status = 200): Response {
+  // Hono types byte bodies as Uint8Array<ArrayBuffer>; a Buffer's is ArrayBufferLike, never shared here.
+  return c.body(text as string | Uint8Array<ArrayBuffer>, status as 200, { 'content-type': JSON_TYPE });
 }
 
 export function errorResponse(c: Context, err: ApiError): Response {

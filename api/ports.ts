@@ -116,6 +116,21 @@ export interface OperationsPort {
    * operation ends first), with everything known by then. The operation goes on after that.
    */
   start(request: OperationRequest): Promise<OperationAnswer>;
+  /**
+   * A retry under an Idempotency-Key of an operation on a dialog that has since ended (a REFER ends
+   * the old dialog): the operation's answer at `input.response_mode`, or undefined when no operation
+   * was started under that key for that dialog (the route then answers 1413 as usual).
+   */
+  rejoin?(request: RejoinRequest): Promise<OperationAnswer | undefined>;
+}
+
+/** What the route still knows when the dialog is gone: who asks, the key, the dialog id, the body. */
+export interface RejoinRequest {
+  kind: 'REFER';
+  principal: OperationBase['principal'];
+  dialogid: string;
+  idempotencyKey: string;
+  input: ReferInput;
 }
 
 // ---- call control ---------------------------------------------------------------------------------

@@ -1,13 +1,12 @@
 // The read routes, implemented against the call store: GET list, GET one, LOOKUP.
 import type { Context } from 'hono';
-import type { Dialog } from '../store/dialog.ts';
 import { readParams } from './body.ts';
 import { followStore } from './dialog-json.ts';
 import { ApiError, jsonResponse, jsonTextResponse } from './errors.ts';
-import { compareBy, compileFilter, jsonPresenter, sortedPage } from './dialog-view.ts';
+import { compareBy, compileFilter, jsonBytes, jsonListBytes, sortedPage } from './dialog-view.ts';
 import { parseParams } from './params.ts';
 import { CALL, CALLS, type RouteDef } from './routes.ts';
-import { lookupDialogIds, visibleDialog, visibleDialogs } from './scope.ts';
+import { lookupDialogIds, visibleDialog, visibleDialogsWhere } from './scope.ts';
 import {
   coerceQueryValues,
   getCoercions,
@@ -25,19 +24,17 @@ export function callRoutes({ store }: ApiDeps): RouteDef[] {
   followStore(store);
   const list = async (c: Context<AppEnv>) => {
     const p = parseParams(listParamsSchema, coerceQueryValues(await readParams(c), listCoercions));
-    const matches = compileFilter(p.filter);
-    const dialogs: Dialog[] = [];
-    for (const e of visibleDialogs(store, c.get('principal'))) if (matches(e.dialog)) dialogs.push(e.dialog);
+    const dialogs = visibleDialogsWhere(store, c.get('principal'), compileFilter(p.filter));
     // The count is of every match: offset and limit page the list, not the count.
     if (p.countonly) return jsonResponse(c, { count: dialogs.length });
     const page = sortedPage(dialogs, compareBy(p.order), p.offset, p.limit);
-    return jsonTextResponse(c, `[${page.map(jsonPresenter(p)).join(',')}]`);
+    return jsonTextResponse(c, jsonListBytes(page, p));
   };
 
   const getOne = async (c: Context<AppEnv>) => {
     const entry = visibleDialog(store, c.get('principal'), c.req.param('dialogid') ?? '');
     const p = parseParams(getParamsSchema, coerceQueryValues(await readParams(c), getCoercions));
-    return jsonTextResponse(c, jsonPresenter(p)(entry.dialog));
+    return jsonTextResponse(c, jsonBytes(entry.dialog, p));
   };
 
   const lookup = async (c: Context<AppEnv>) => {

@@ -76,7 +76,18 @@ export function operationRoutes({ store, operations }: ApiDeps): RouteDef[] {
 
   const refer = async (c: Context<AppEnv>) => {
     const principal = c.get('principal');
-    const { dialog } = dialogOf(c);
+    let dialog: Dialog;
+    try {
+      ({ dialog } = dialogOf(c));
+    } catch (err) {
+      // A retry under its Idempotency-Key after the transfer ended the dialog: the operation's answer.
+      const key = idempotencyKey(c.req.header('idempotency-key'));
+      if (!(err instanceof ApiError) || err.code !== 1413 || key === undefined || !operations?.rejoin) throw err;
+      const input = parseParams(referSchema, await readBody(c));
+      const answer = await operations.rejoin({ kind: 'REFER', principal, dialogid: c.req.param('dialogid') ?? '', idempotencyKey: key, input });
+      if (answer === undefined) throw err;
+      return jsonResponse(c, answer);
+    }
     const input = parseParams(referSchema, await readBody(c));
     requireAnswered(dialog);
     const side = resolveBy(dialog, principal.domain, input.by, 'by');

@@ -2,7 +2,7 @@
 // Everything else is "not found" (1413), so the API never reveals that a dialog exists.
 import type { DomainConfig, SipUserConfig } from '../config/schema.ts';
 import type { CallStore } from '../store/call-store.ts';
-import type { Participant, StoredDialog } from '../store/dialog.ts';
+import type { Dialog, Participant, StoredDialog } from '../store/dialog.ts';
 import { AccountIndex } from './account-index.ts';
 import type { Principal } from './auth.ts';
 import { dialogNotFound } from './errors.ts';
@@ -28,20 +28,42 @@ export function visibleDialog(store: CallStore, principal: Principal, dialogid: 
 
 /** Through the account index: a list costs the user's own dialogs, not the whole store. */
 export function visibleDialogs(store: CallStore, principal: Principal): StoredDialog[] {
+  const out: StoredDialog[] = [];
   const index = AccountIndex.of(store);
   const domain = principal.domain.name.toLowerCase();
   const accounts = principal.sipusers;
-  const out: StoredDialog[] = [];
   for (let i = 0; i < accounts.length; i++) {
-    // A call between two of the user's own accounts is filed under both: it is listed under the
-    // first. Checking its few participants is cheaper than a set of everything listed.
-    const earlier = i === 0 ? undefined : new Set(accounts.slice(0, i).map((s) => s.id));
+    for (const entry of index.entries(domain, accounts[i]!.id)) if (i === 0 || !listedEarlier(entry.participants, accounts, i, domain)) out.push(entry);
+  }
+  return out;
+}
+
+/**
+ * The user's dialogs that pass `keep` (a list's filter), tested on the way through the account
+ * index rather than after copying out everything visible: a list touches each entry once.
+ */
+export function visibleDialogsWhere(store: CallStore, principal: Principal, keep: (dialog: Dialog) => boolean): Dialog[] {
+  const out: Dialog[] = [];
+  const index = AccountIndex.of(store);
+  const domain = principal.domain.name.toLowerCase();
+  const accounts = principal.sipusers;
+  for (let i = 0; i < accounts.length; i++) {
     for (const entry of index.entries(domain, accounts[i]!.id)) {
-      if (earlier && entry.participants.some((p) => earlier.has(p.sipuserId) && p.domain.toLowerCase() === domain)) continue;
-      out.push(entry);
+      if (keep(entry.dialog) && (i === 0 || !listedEarlier(entry.participants, accounts, i, domain))) out.push(entry.dialog);
     }
   }
   return out;
+}
+
+/**
+ * A call between two of the user's own accounts is filed under both: it is listed under the first.
+ * Checking its few participants is cheaper than a set of everything listed.
+ */
+function listedEarlier(participants: readonly Participant[], accounts: readonly SipUserConfig[], i: number, domain: string): boolean {
+  for (const p of participants) {
+    for (let j = 0; j < i; j++) if (accounts[j]!.id === p.sipuserId && p.domain.toLowerCase() === domain) return true;
+  }
+  return false;
 }
 
 /** Accounts of a domain named by phone number and/or login. */
@@ -51,10 +73,13 @@ export function accountsNamed(domain: DomainConfig, name: string, mode: UserMode
   );
 }
 
+function idsOfAccounts(store: CallStore, domain: string, accounts: readonly SipUserConfig[]): string[] {
+  return accounts.flatMap((s) => store.byAccount(domain, s.id));
+}
+
 /** Dialog ids for a LOOKUP key (see the spec's priority list), only those the user may see. */
 export function lookupDialogIds(store: CallStore, principal: Principal, q: LookupQuery): string[] {
   const domain = principal.domain;
-  const byAccounts = (accounts: SipUserConfig[]): string[] => accounts.flatMap((s) => store.byAccount(domain.name, s.id));
   const value = String(q.value);
   let ids: string[];
   switch (q.key) {
@@ -71,16 +96,16 @@ export function lookupDialogIds(store: CallStore, principal: Principal, q: Looku
       ids = store.byUri(value);
       break;
     case 'user':
-      ids = byAccounts(accountsNamed(domain, value, q.userMode));
+      ids = idsOfAccounts(store, domain.name, accountsNamed(domain, value, q.userMode));
       break;
     case 'sipuserid':
       ids = store.byAccount(domain.name, Number(q.value));
       break;
     case 'login':
-      ids = byAccounts(accountsNamed(domain, value, 'login'));
+      ids = idsOfAccounts(store, domain.name, accountsNamed(domain, value, 'login'));
       break;
     case 'phonenumber':
-      ids = byAccounts(accountsNamed(domain, value, 'number'));
+      ids = idsOfAccounts(store, domain.name, accountsNamed(domain, value, 'number'));
       break;
   }
   const entries = [...new Set(ids)]

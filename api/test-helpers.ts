@@ -211,6 +211,8 @@ export interface Call {
   /** Raw body text, sent as env.rawBody the way the HTTP front end does. */
   raw?: string | Uint8Array;
   query?: Record<string, string>;
+  /** env.connection: requests with the same object came on one keep-alive connection. */
+  connection?: object;
 }
 
 export interface Answer {
@@ -230,7 +232,7 @@ export async function send(app: ReturnType<typeof createApiApp>, method: string,
   const qs = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
   const text = call.raw ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
   const rawBody = typeof text === 'string' ? new TextEncoder().encode(text) : text;
-  const env: ApiEnv = rawBody ? { rawBody } : {};
+  const env: ApiEnv = { ...(rawBody ? { rawBody } : {}), ...(call.connection ? { connection: call.connection } : {}) };
   const res = await app.fetch(new Request(`http://localhost${path}${qs}`, { method, headers }), env);
   const bodyText = await res.text();
   let body: unknown = bodyText;

@@ -26,6 +26,8 @@ export type ApiEnv = {
   /** The request body as received: a WHATWG Request cannot carry one for GET. */
   rawBody?: Uint8Array;
   remoteAddress?: string;
+  /** The same object for every request of one connection (http/types.ts FrontEndEnv). */
+  connection?: object;
 };
 
 /** The app's own Hono environment: the front end's env plus the authorized user. */

@@ -7,7 +7,7 @@ import { ManualClock } from '../lib/clock.ts';
 import { silentLogger } from '../lib/log.ts';
 import { HttpConnection } from './connection.ts';
 import { parseHttpLimits, type HttpLimits } from './limits.ts';
-import type { FetchHandler } from './types.ts';
+import type { FetchHandler, FrontEndEnv } from './types.ts';
 
 class FakeSocket extends EventEmitter {
   readonly remoteAddress = '192.0.2.7';
@@ -265,16 +265,26 @@ describe('answers', () => {
     expect(out.endsWith('\r\n\r\nhi')).toBe(true);
   });
 
-  it('env carries the raw body and the peer address', async () => {
-    let env: unknown;
+  it('env carries the raw body, the peer address and one object standing for the connection', async () => {
+    const envs: FrontEndEnv[] = [];
     const { socket } = setup((_req, e) => {
-      env = e;
+      envs.push(e);
       return new Response(null, { status: 204 });
     });
     socket.send('GET /?a=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n\r\n{"a":2}');
     await flush();
-    expect(env).toEqual({ rawBody: Buffer.from('{"a":2}'), remoteAddress: '192.0.2.7', remotePort: 40000 });
+    expect(envs[0]).toEqual({ rawBody: Buffer.from('{"a":2}'), remoteAddress: '192.0.2.7', remotePort: 40000, connection: {} });
     expect(socket.take()).toMatch(/^HTTP\/1\.1 204 No Content\r\n(?![\s\S]*content-length)/);
+    socket.send('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+    await flush();
+    expect(envs[1]!.connection).toBe(envs[0]!.connection);
+    const other = setup((_req, e) => {
+      envs.push(e);
+      return new Response(null, { status: 204 });
+    });
+    other.socket.send('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+    await flush();
+    expect(envs[2]!.connection).not.toBe(envs[0]!.connection);
   });
 
   it('a handler that returns something else than a Response gets 500', async () => {

@@ -102,6 +102,8 @@ export class HttpConnection {
   #deadlineMsg = -1;
   #heads = 0;
   #endWhenWritten = false;
+  /** env.connection of this connection's requests. */
+  readonly #identity: object = Object.freeze({});
   /** Abort controllers of native Requests (lazy ones carry their own). */
   readonly #controllers = new WeakMap<Request, AbortController>();
 
@@ -332,7 +334,7 @@ export class HttpConnection {
     const chunks = ex.chunks;
     const body = chunks.length === 0 ? EMPTY_BODY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, ex.bodyLength);
     ex.chunks = [];
-    const env: FrontEndEnv = { rawBody: body, remoteAddress: this.#remoteAddress, remotePort: this.#remotePort };
+    const env: FrontEndEnv = { rawBody: body, remoteAddress: this.#remoteAddress, remotePort: this.#remotePort, connection: this.#identity };
     let result: Response | Promise<Response>;
     try {
       const req = this.#request({ method: ex.method, url: ex.url, headers: head.headers, body: ex.bodyAllowed ? body : null });

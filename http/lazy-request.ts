@@ -2,7 +2,9 @@
 // a URL parse, a Headers copy, a body stream and an AbortSignal per request; a router that reads
 // the method, the URL and one header needs none of that. `method`, `url`, `headers`, `signal` and
 // the body readers (text, json, arrayBuffer, bytes, blob) are served from the parsed head; anything
-// else builds the real Request once and delegates to it. `instanceof Request` holds.
+// else builds the real Request once and delegates to it. `instanceof Request` holds. The headers are
+// light too (http/lazy-headers.ts): get() and has() read the parsed field lines.
+import { createLazyHeaders, realHeaders } from './lazy-headers.ts';
 
 const kAbort = Symbol('abort');
 const kMaterialize = Symbol('materialize');
@@ -47,7 +49,7 @@ export class LazyRequest {
 
   get headers(): Headers {
     if (this.#real) return this.#real.headers;
-    return (this.#headers ??= new Headers(this.#init.headers));
+    return (this.#headers ??= createLazyHeaders(this.#init.headers));
   }
 
   /** Aborted when the client goes away before its response is written (a streaming handler stops). */
@@ -150,7 +152,8 @@ export class LazyRequest {
     const { method, url, body } = this.#init;
     const real = new NativeRequest(url, {
       method,
-      headers: this.headers,
+      // The native Headers behind the light ones: changes a handler made to them are kept.
+      headers: this.#headers ? realHeaders(this.#headers) : this.#init.headers,
       // Once read here, the body is gone; the read methods above keep refusing a second read.
       body: body && !this.#used ? body : null,
       signal: this.signal,

@@ -6,6 +6,11 @@ export interface FrontEndEnv {
   rawBody: Uint8Array;
   remoteAddress: string;
   remotePort: number;
+  /**
+   * Stands for the connection the request came on: the same object for every request on it and for
+   * no other, so a handler can keep per-connection state in a WeakMap keyed by it. Nothing to read.
+   */
+  connection: object;
 }
 
 export type FetchHandler = (request: Request, env: FrontEndEnv) => Response | Promise<Response>;

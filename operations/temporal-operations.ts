@@ -15,7 +15,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
 import { ApiError } from '../api/errors.ts';
-import type { OperationAnswer, OperationRequest, OperationsPort } from '../api/ports.ts';
+import type { OperationAnswer, OperationRequest, OperationsPort, RejoinRequest } from '../api/ports.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../lib/log.ts';
 import type { CallStore } from '../store/call-store.ts';
@@ -24,6 +24,7 @@ import { CALL_DIALOG_ID, CALL_OPERATION, CALL_USER } from '../workflows/search-a
 import { UPDATE_REJECTIONS, waitForCheckpoint, type OperationAnswer as WorkflowAnswer } from '../workflows/signals.ts';
 import type { OperationInput } from '../workflows/run-script.ts';
 import {
+  bodyFingerprint,
   clickToCallInput,
   isSupported,
   OPERATION_WORKFLOWS,
@@ -71,6 +72,8 @@ interface Plan {
   workflowId: string;
   input: OperationInput;
   fingerprint: string;
+  /** bodyFingerprint: kept in the memo for a retry that comes after the dialog ended. */
+  bodyFingerprint: string;
   dialogid?: string;
   summary: string;
 }
@@ -145,6 +148,7 @@ export class TemporalOperations implements OperationsPort {
         workflowId,
         input,
         fingerprint,
+        bodyFingerprint: bodyFingerprint(req.kind, req.dialogid, req.input),
         dialogid: req.dialogid,
         summary: `REFER ${req.dialogid}: ${String(input.params.y)} → ${req.input.referto} (${input.user})`,
       };
@@ -157,6 +161,7 @@ export class TemporalOperations implements OperationsPort {
       workflowId,
       input,
       fingerprint,
+      bodyFingerprint: bodyFingerprint(click.kind, undefined, click.input),
       summary: `${click.kind} ${click.from.phonenumber} → ${click.input.to} (${input.user})`,
     };
   }
@@ -178,7 +183,7 @@ export class TemporalOperations implements OperationsPort {
       // …and one that comes after it ended gets its final answer, not a second call.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: searchAttributes,
-      memo: { fingerprint: plan.fingerprint, request: nonce },
+      memo: { fingerprint: plan.fingerprint, bodyFingerprint: plan.bodyFingerprint, request: nonce },
       staticSummary: plan.summary,
     });
 
@@ -212,6 +217,32 @@ export class TemporalOperations implements OperationsPort {
     } catch (err) {
       if (isEngineUnavailable(err)) throw new OperationsUnavailableError(`operations engine not available: ${(err as Error).message}`, err);
       throw await this.mapUpdateError(err, plan.workflowId);
+    }
+  }
+
+  async rejoin(request: RejoinRequest): Promise<OperationAnswer | undefined> {
+    const workflowId = operationWorkflowId({ ...request, by: { side: 'a', callids: [] } });
+    const handle = this.client.workflow.getHandle(workflowId);
+    let memo: { fingerprint?: unknown; bodyFingerprint?: unknown } | undefined;
+    let running: boolean;
+    try {
+      const described = await handle.describe();
+      memo = described.memo as typeof memo;
+      running = described.status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      if (isEngineUnavailable(err)) throw new OperationsUnavailableError(`operations engine not available: ${(err as Error).message}`, err);
+      throw err;
+    }
+    if (memo?.bodyFingerprint !== bodyFingerprint(request.kind, request.dialogid, request.input) || typeof memo.fingerprint !== 'string') throw idempotencyMismatch();
+    try {
+      if (!running) return (await handle.result()) as OperationAnswer;
+      return (await handle.executeUpdate(waitForCheckpoint, { args: [request.input.response_mode, memo.fingerprint] })) as OperationAnswer;
+    } catch (err) {
+      if (isEngineUnavailable(err)) throw new OperationsUnavailableError(`operations engine not available: ${(err as Error).message}`, err);
+      // Ended between describe and the update: its result is the answer.
+      if (err instanceof WorkflowUpdateFailedError || (err as { name?: string }).name === 'WorkflowUpdateRPCTimeoutOrCancelledError') return (await handle.result()) as OperationAnswer;
+      throw await this.mapUpdateError(err, workflowId);
     }
   }
 

@@ -58,6 +58,15 @@ export function requestFingerprint(request: OperationRequest): string {
   return sha256(JSON.stringify({ ...rest, input: what }, (_key, value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? sortKeys(value) : value))).slice(0, 32);
 }
 
+/**
+ * The part of the fingerprint a retry can still compute once the dialog has ended: the operation,
+ * the dialog id and the body without response_mode (not the legs resolved from the dialog).
+ */
+export function bodyFingerprint(kind: string, dialogid: string | undefined, input: { response_mode?: unknown }): string {
+  const { response_mode: _m, ...what } = input;
+  return sha256(JSON.stringify({ kind, dialogid, input: what }, (_key, value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? sortKeys(value) : value))).slice(0, 32);
+}
+
 function sortKeys(o: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -33,6 +33,7 @@ interface TransferRun {
   final: ReferAnswer;
   progress: OperationProgress;
   workflowId: string;
+  key: string;
   x: SippResult;
   y: SippResult;
 }
@@ -110,16 +111,17 @@ describe.skipIf(skipReason !== null)('REFER (blind transfer) through the real se
   const serviceCallsOver = () => server.output().match(/service call over/g)?.length ?? 0;
 
   /**
-   * Y runs `file` (two SIPp calls: X's, then the service call); X calls Y; the REFER is sent twice at
-   * once under one Idempotency-Key, at mode 2 and mode 5: one operation answers both. (Sent one after
-   * the other, the second would find the dialog gone, moved by the first: 1413.)
+   * Y runs `file` (two SIPp calls: X's, then the service call); X calls Y; the REFER is sent under one
+   * Idempotency-Key at mode 2, then again at mode 5: one operation answers both, even when the second
+   * finds the dialog already gone (moved by the first).
    */
   async function transfer(file: string): Promise<TransferRun> {
     const y = startSipp({ scenario: scenario(file), localPort: yPort, calls: 2, timeoutS: 30 });
     const x = await xCalls12('uac-wait-bye.xml');
     const dialogid = await dialogOfX('dialog');
     const key = `refer-${process.pid}-${++seq}`;
-    const [atAnswer, final] = await Promise.all([refer(dialogid, key, 2), refer(dialogid, key, 5)]);
+    const atAnswer = await refer(dialogid, key, 2);
+    const final = await refer(dialogid, key, 5);
     const workflowId = `op-refer-${dialogid}-${createHash('sha256').update(`${USER}\u0000${key}`, 'utf8').digest('hex').slice(0, 32)}`;
     const handle = temporal.workflow.getHandle(workflowId);
     // The run ends by itself, its result the final answer …
@@ -129,7 +131,7 @@ describe.skipIf(skipReason !== null)('REFER (blind transfer) through the real se
     // … and the node let the service call go.
     await until(() => new RegExp(`service call over .*callid=${final.ivrcallid}`).test(server.output()), `the node to end ${final.ivrcallid}`);
     const [xr, yr] = await Promise.all([x.done, y.done]);
-    return { dialogid, atAnswer, final, progress, workflowId, x: xr, y: yr };
+    return { dialogid, atAnswer, final, progress, workflowId, key, x: xr, y: yr };
   }
 
   /** What every transfer leaves: both phones content, the run over, nothing in the store or the node. */
@@ -148,6 +150,12 @@ describe.skipIf(skipReason !== null)('REFER (blind transfer) through the real se
     expect(Object.values(r.progress.legs).map((l) => l.status)).toEqual(['ended']);
     // The old dialog is gone (X released), and nothing else is listed.
     expect(await api('GET', `${CALLS}/${r.dialogid}`)).toMatchObject({ status: 404, body: { error_code: 1413 } });
+    // A retry under the key after the end gets the final answer, not 1413 and not a second transfer;
+    // another request under the same key is refused; without a key the dialog is simply not found.
+    expect(await refer(r.dialogid, r.key, 2)).toEqual(r.final);
+    expect(await api('REFER', `${CALLS}/${r.dialogid}`, { by: 'a', referto: '14' }, { 'idempotency-key': r.key })).toMatchObject({ status: 400, body: { error_code: 1400 } });
+    expect(await api('REFER', `${CALLS}/${r.dialogid}`, { by: 'a', referto: '13' })).toMatchObject({ status: 404, body: { error_code: 1413 } });
+    expect(await api('REFER', `${CALLS}/${r.dialogid}`, { by: 'a', referto: '13' }, { 'idempotency-key': `${r.key}-other` })).toMatchObject({ status: 404, body: { error_code: 1413 } });
     await until(async () => JSON.stringify((await api('GET', CALLS)).body) === '[]', 'an empty list');
     expect(serviceCallsOver()).toBe(serviceCallsPlaced());
     // Ops staff find the transfer by the dialog (docs/operations.md, "finding a failed transfer").

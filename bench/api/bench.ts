@@ -1,44 +1,68 @@
 // Reads of the calls API against a realistic store: 10,000 live dialogs (bench/api/dialogs.ts), the
-// real front end and app in a child process (bench/api/serve.ts), autocannon in this one. Three
-// requests, each as Alice (she sees ~6% of the dialogs): GET one dialog, LOOKUP by Call-ID, and a
-// filtered, masked list of 100. Writes "## API reads (bench/api)" in docs/benchmarks.md and the raw
-// figures to bench/results/api-<time>.json; bench/api/notes.md (what the figures mean, what was done
-// about them) is appended to the section as it stands.
-//   BENCH_DURATION (s, 10), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (50), BENCH_LOW_CONNECTIONS (10,
-//   a second run of each request for reference; 0: none), BENCH_ROUNDS (2),
-//   BENCH_DIALOGS (10000), BENCH_ONLY (a word of one request's name: get, lookup, list),
-//   BENCH_CPU_PROF=1: the server writes a .cpuprofile to bench/results/cpu-prof/ (docs untouched).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { arch, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+// real front end and app in a child process (bench/api/serve.ts), the load generators in this one.
+// Three requests, each as Alice (she sees ~6% of the dialogs): GET one dialog, LOOKUP by Call-ID,
+// and a filtered, masked list of 100. Each is measured two ways over 50 keep-alive connections:
+//   closed loop: autocannon, each connection sending its next request when the answer arrives
+//     (the maximum throughput; latency is then mostly queueing: connections ÷ throughput);
+//   open loop: a fixed offered rate (bench/lib/open-loop.ts), fractions of that maximum, latency
+//     counted from each request's intended send time.
+// And in two set-ups: "shared" (server and generators wherever the kernel puts them on the machine's
+// CPUs) and "pinned" (taskset: the generators on CPU 0, the server on CPU 1).
+// Writes "## API reads (bench/api)" in docs/benchmarks.md and the raw figures to
+// bench/results/api-<time>.json; bench/api/notes.md is appended to the section as it stands.
+//   BENCH_DURATION (s, 10), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2),
+//   BENCH_OPEN_LOAD (fractions of the closed-loop maximum, "0.5,0.8"; empty: no open loop),
+//   BENCH_SETUPS ("shared,pinned"), BENCH_LOW_CONNECTIONS (a closed-loop reference run with fewer
+//   connections; 0, the default: none), BENCH_DIALOGS (10000), BENCH_ONLY (a word of one request's
+//   name: get, lookup, list), BENCH_CPU_PROF=1: the server writes a .cpuprofile to
+//   bench/results/cpu-prof/. BENCH_ONLY, BENCH_CPU_PROF and BENCH_NO_DOCS=1 leave the docs untouched.
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import {
+  autocannon,
+  cpuPerRequest,
+  machine,
+  mean,
+  num,
+  pinSelf,
+  processCpu,
+  root,
+  sh,
+  startChild,
+  stopChild,
+  writeDocSection,
+  writeResults,
+} from '../lib/harness.ts';
+import { openLoop, rawRequest, type LatencySummary } from '../lib/open-loop.ts';
 
-interface CannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p90: number; p99: number; average: number; max: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const DURATION = num('BENCH_DURATION', 10);
 const WARMUP = num('BENCH_WARMUP', 2);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 50);
-/** A second, lighter load, for reference: the service time without 50 requests queued ahead. */
-const LOW_CONNECTIONS = num('BENCH_LOW_CONNECTIONS', 10);
+const LOW_CONNECTIONS = num('BENCH_LOW_CONNECTIONS', 0);
 const ROUNDS = num('BENCH_ROUNDS', 2);
 const DIALOGS = num('BENCH_DIALOGS', 10_000);
+const OPEN_LOAD = (process.env.BENCH_OPEN_LOAD ?? '0.5,0.8')
+  .split(',')
+  .filter((s) => s.trim() !== '')
+  .map(Number);
+const SETUPS = (process.env.BENCH_SETUPS ?? 'shared,pinned').split(',').filter((s): s is Setup => s === 'shared' || s === 'pinned');
+/**
+ * The open loop sends what is due in batches at most this far apart (ms): sent one by one, every
+ * request had to wake the idle server, and on this VM the wake-ups capped the generator near 24,000
+ * req/s, below half the GET maximum. The wait in a batch counts as latency.
+ */
+const BATCH_MS = num('BENCH_BATCH_MS', 0.25);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const ONLY = process.env.BENCH_ONLY?.toLowerCase();
+const NO_DOCS = process.env.BENCH_NO_DOCS === '1' || CPU_PROF || !!ONLY;
 const CALLS = '/rest/v1/user/sip/calls';
 const AUTH = { authorization: 'Bearer alice-token' };
+
+type Setup = 'shared' | 'pinned';
+const SERVER_CPU = '1';
+const LOADER_CPU = '0';
 
 interface ServerInfo {
   port: number;
@@ -82,7 +106,8 @@ function scenarios(info: ServerInfo): Scenario[] {
       name: 'LOOKUP by callid',
       target: 2,
       // autocannon only sends the methods Node's http knows: LOOKUP goes as POST with the override
-      // header, which the front end turns into LOOKUP before the app sees it (the same route).
+      // header, which the front end turns into LOOKUP before the app sees it (the same route). The
+      // open loop sends the very same bytes, so both measure the same work.
       method: 'POST',
       path: CALLS,
       body: JSON.stringify({ callid: info.sample.callid }),
@@ -106,207 +131,286 @@ function scenarios(info: ServerInfo): Scenario[] {
   ];
 }
 
-function sh(cmd: string, args: string[], fallback: string): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
-  } catch {
-    return fallback;
-  }
-}
-
-const CLK_TCK = Number(sh('getconf', ['CLK_TCK'], '100')) || 100;
-
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-
-async function startServer(): Promise<{ child: ChildProcess; info: ServerInfo }> {
+async function startServer(setup: Setup): Promise<{ child: ChildProcess; info: ServerInfo }> {
   const profDir = join(root, 'bench', 'results', 'cpu-prof');
   if (CPU_PROF) mkdirSync(profDir, { recursive: true });
-  const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=api-${Date.now()}.cpuprofile`] : [];
-  const child = spawn(process.execPath, ['--expose-gc', ...prof, '--import', 'tsx', join(root, 'bench', 'api', 'serve.ts'), String(DIALOGS)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=api-${setup}-${Date.now()}.cpuprofile`] : [];
+  const { child, first } = await startChild(join(root, 'bench', 'api', 'serve.ts'), [String(DIALOGS)], {
+    nodeArgs: ['--expose-gc', ...prof],
+    cpus: setup === 'pinned' ? SERVER_CPU : undefined,
   });
-  const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  lines.close();
   return { child, info: JSON.parse(first) as ServerInfo };
 }
 
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 interface Run {
+  setup: Setup;
   scenario: string;
-  connections: number;
   target: number;
+  /** closed: autocannon at `connections`; open: a fixed rate, `load` × the closed-loop maximum. */
+  method: 'closed' | 'open';
+  connections: number;
+  load: number | undefined;
+  offered: number | undefined;
   rps: number;
+  /** ms; closed loop: autocannon's whole milliseconds, rounded down. */
   p50: number;
   p90: number;
   p99: number;
+  p999: number | undefined;
   max: number;
-  cpuUsPerReq: number | undefined;
+  sendLag: LatencySummary | undefined;
+  cpuUser: number | undefined;
+  cpuSystem: number | undefined;
   total: number;
   errors: number;
   non2xx: number;
+  unanswered: number;
 }
 
-async function measure(child: ChildProcess, port: number, s: Scenario, connections: number): Promise<Run> {
+async function checkAnswer(port: number, s: Scenario): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${port}${s.path}`, { method: s.method, headers: s.headers, body: s.body });
   s.check(res.status, await res.json());
+}
+
+async function closedLoop(child: ChildProcess, port: number, setup: Setup, s: Scenario, connections: number): Promise<Run> {
   const opts = { url: `http://127.0.0.1:${port}${s.path}`, method: s.method, headers: s.headers, body: s.body, connections };
   await autocannon({ ...opts, duration: WARMUP });
-  const cpu0 = cpuSeconds(child.pid);
+  const cpu0 = processCpu(child.pid);
   const r = await autocannon({ ...opts, duration: DURATION });
-  const cpu1 = cpuSeconds(child.pid);
+  const cpu = cpuPerRequest(cpu0, processCpu(child.pid), r.requests.total);
   return {
+    setup,
     scenario: s.name,
-    connections,
     target: s.target,
+    method: 'closed',
+    connections,
+    load: undefined,
+    offered: undefined,
     rps: r.requests.average,
     p50: r.latency.p50,
     p90: r.latency.p90,
     p99: r.latency.p99,
+    p999: undefined,
     max: r.latency.max,
-    cpuUsPerReq: cpu0 !== undefined && cpu1 !== undefined && r.requests.total > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests.total : undefined,
+    sendLag: undefined,
+    cpuUser: cpu?.user,
+    cpuSystem: cpu?.system,
     total: r.requests.total,
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
+    unanswered: 0,
   };
 }
 
-function cpuModel(): string {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m?.[1]) return m[1].trim();
-  } catch {
-    // not Linux
-  }
-  return cpus()[0]?.model ?? 'unknown';
+async function fixedRate(child: ChildProcess, port: number, setup: Setup, s: Scenario, load: number, max: number): Promise<Run> {
+  const rate = Math.round(max * load);
+  const request = rawRequest(s.method, `127.0.0.1:${port}`, s.path, s.headers, s.body);
+  // The CPU reading spans warm-up and drain too: per request, over every request sent.
+  const cpu0 = processCpu(child.pid);
+  const r = await openLoop({ host: '127.0.0.1', port, request, connections: CONNECTIONS, rate, warmup: WARMUP, duration: DURATION, batchMs: BATCH_MS });
+  const sent = Math.floor(rate * (WARMUP + DURATION));
+  const cpu = cpuPerRequest(cpu0, processCpu(child.pid), sent);
+  return {
+    setup,
+    scenario: s.name,
+    target: s.target,
+    method: 'open',
+    connections: CONNECTIONS,
+    load,
+    offered: rate,
+    rps: r.achievedRate,
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    p999: r.latency.p999,
+    max: r.latency.max,
+    sendLag: r.sendLag,
+    cpuUser: cpu?.user,
+    cpuSystem: cpu?.system,
+    total: r.completed,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    unanswered: r.unanswered,
+  };
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const fmt = (x: number | undefined, d = 1) => (x === undefined ? 'n/a' : x.toFixed(d));
+const fmt = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
+const ms = (x: number | undefined) => fmt(x, 2);
 
-function writeSection(section: string): string {
-  const file = join(root, 'docs', 'benchmarks.md');
-  const title = '## API reads (bench/api)';
-  let doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = doc.indexOf(title);
-  if (start === -1) doc = `${doc.trimEnd()}\n\n${section}`;
-  else {
-    const next = doc.indexOf('\n## ', start + title.length);
-    doc = doc.slice(0, start) + section + (next === -1 ? '' : `\n${doc.slice(next + 1)}`);
-  }
-  writeFileSync(file, doc.endsWith('\n') ? doc : `${doc}\n`);
-  return file;
+function describe(r: Run): string {
+  const cpu = r.cpuUser === undefined ? 'n/a' : `${fmt((r.cpuUser ?? 0) + (r.cpuSystem ?? 0))} µs CPU/req (user ${fmt(r.cpuUser)}, sys ${fmt(r.cpuSystem)})`;
+  if (r.method === 'closed')
+    return `${r.setup}, ${r.scenario}, closed loop ${r.connections} conn: ${Math.round(r.rps)} req/s, p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max} ms, ${cpu}, ${r.errors} errors, ${r.non2xx} non-2xx`;
+  return `${r.setup}, ${r.scenario}, open loop ${r.offered} req/s (${r.load}× max): ${Math.round(r.rps)} answered/s, p50 ${ms(r.p50)} p90 ${ms(r.p90)} p99 ${ms(r.p99)} p99.9 ${ms(r.p999)} max ${ms(r.max)} ms, send lag p99 ${ms(r.sendLag?.p99)} ms, ${cpu}, ${r.errors} errors, ${r.non2xx} non-2xx, ${r.unanswered} unanswered`;
 }
 
-async function main(): Promise<void> {
-  const load = loadavg().map((l) => l.toFixed(2)).join(', ');
-  const { child, info } = await startServer();
-  const runs: Run[] = [];
+async function runSetup(setup: Setup, runs: Run[]): Promise<ServerInfo> {
+  if (setup === 'pinned' && !pinSelf(LOADER_CPU)) throw new Error('taskset failed: cannot pin the load generators');
+  const { child, info } = await startServer(setup);
   try {
     console.log(
-      `${info.dialogs} dialogs; heap ${(info.heapBefore / 1048576).toFixed(1)} → ${(info.heapAfter / 1048576).toFixed(1)} MiB, ${Math.round(info.bytesPerDialog)} bytes per dialog; Alice sees ${info.aliceVisible} (${info.aliceAnswered} answered)`,
+      `[${setup}] ${info.dialogs} dialogs; heap ${(info.heapBefore / 1048576).toFixed(1)} → ${(info.heapAfter / 1048576).toFixed(1)} MiB, ${Math.round(info.bytesPerDialog)} bytes per dialog; Alice sees ${info.aliceVisible} (${info.aliceAnswered} answered)`,
     );
     const list = scenarios(info).filter((s) => !ONLY || s.name.toLowerCase().includes(ONLY));
+    for (const s of list) await checkAnswer(info.port, s);
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of list) {
-        for (const connections of LOW_CONNECTIONS > 0 ? [CONNECTIONS, LOW_CONNECTIONS] : [CONNECTIONS]) {
-          const r = await measure(child, info.port, s, connections);
-          runs.push(r);
-          console.log(`${s.name}, ${connections} connections: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, ${fmt(r.cpuUsPerReq)} µs CPU/req, ${r.errors} errors, ${r.non2xx} non-2xx`);
+        const closed = await closedLoop(child, info.port, setup, s, CONNECTIONS);
+        runs.push(closed);
+        console.log(describe(closed));
+        if (LOW_CONNECTIONS > 0) {
+          const low = await closedLoop(child, info.port, setup, s, LOW_CONNECTIONS);
+          runs.push(low);
+          console.log(describe(low));
+        }
+        for (const load of OPEN_LOAD) {
+          const open = await fixedRate(child, info.port, setup, s, load, closed.rps);
+          runs.push(open);
+          console.log(describe(open));
         }
       }
     }
+    return info;
   } finally {
-    await stopServer(child);
+    await stopChild(child);
+    if (setup === 'pinned') pinSelf(`0-${Math.max(0, Number(sh('nproc', ['--all'], '1')) - 1)}`);
   }
-  if (CPU_PROF || ONLY) {
-    console.log(`${CPU_PROF ? `profile in ${join(root, 'bench', 'results', 'cpu-prof')}` : 'partial run'}; docs/benchmarks.md left as it was`);
+}
+
+const SETUP_TEXT: Record<Setup, string> = {
+  shared: 'shared (no pinning)',
+  pinned: `pinned (server CPU ${SERVER_CPU}, generator CPU ${LOADER_CPU})`,
+};
+
+function summaryRows(runs: Run[]): string[] {
+  const rows: string[] = [];
+  const keys = [...new Set(runs.map((r) => `${r.scenario}\u0000${r.setup}\u0000${r.method}\u0000${r.method === 'open' ? r.load : r.connections}`))];
+  for (const key of keys) {
+    const [scenario, setup, method, level] = key.split('\u0000') as [string, Setup, 'closed' | 'open', string];
+    const rs = runs.filter((r) => r.scenario === scenario && r.setup === setup && r.method === method && String(method === 'open' ? r.load : r.connections) === level);
+    const first = rs[0]!;
+    const worstP99 = Math.max(...rs.map((r) => r.p99));
+    const worstP999 = rs.some((r) => r.p999 === undefined) ? undefined : Math.max(...rs.map((r) => r.p999!));
+    const targeted = first.connections === CONNECTIONS;
+    // autocannon rounds down to whole ms: p99 = 1 is under 2 ms. The open loop's figures are exact.
+    const verdict = targeted ? `< ${first.target}: ${worstP99 < first.target ? 'met' : '**missed**'}` : '(reference)';
+    const load =
+      method === 'closed'
+        ? `closed loop, ${first.connections} conn`
+        : `open loop, ${Math.round(mean(rs.map((r) => r.offered ?? 0)))} req/s offered (${Math.round((first.load ?? 0) * 100)}% of max)`;
+    const cpuU = rs.flatMap((r) => (r.cpuUser === undefined ? [] : [r.cpuUser]));
+    const cpuS = rs.flatMap((r) => (r.cpuSystem === undefined ? [] : [r.cpuSystem]));
+    const cpu = cpuU.length ? `${fmt(mean(cpuU) + mean(cpuS))} (${fmt(mean(cpuU))} + ${fmt(mean(cpuS))})` : 'n/a';
+    const p = (x: number) => (method === 'closed' ? String(x) : ms(x));
+    rows.push(
+      `| ${scenario} | ${setup} | ${load} | ${Math.round(mean(rs.map((r) => r.rps)))} | ${p(mean(rs.map((r) => r.p50)))} | ${p(worstP99)} | ${worstP999 === undefined ? '–' : ms(worstP999)} | ${verdict} | ${cpu} |`,
+    );
+  }
+  return rows;
+}
+
+function everyRun(r: Run): string {
+  const load = r.method === 'closed' ? `closed ${r.connections} conn` : `open ${r.offered} req/s`;
+  const p = (x: number | undefined) => (r.method === 'closed' ? String(x) : ms(x));
+  return `| ${r.scenario} | ${r.setup} | ${load} | ${Math.round(r.rps)} | ${p(r.p50)} | ${p(r.p90)} | ${p(r.p99)} | ${r.p999 === undefined ? '–' : ms(r.p999)} | ${p(r.max)} | ${r.sendLag ? ms(r.sendLag.p99) : '–'} | ${fmt(r.cpuUser)} + ${fmt(r.cpuSystem)} | ${r.errors} | ${r.non2xx} | ${r.unanswered} |`;
+}
+
+interface Results {
+  date: string;
+  machine: string;
+  loadBefore: string;
+  loadAfter: string;
+  info: ServerInfo | undefined;
+  runs: Run[];
+}
+
+async function measureAll(): Promise<Results> {
+  const loadBefore = loadavg().map((l) => l.toFixed(2)).join(', ');
+  const date = sh('date', ['-u'], new Date().toUTCString());
+  const runs: Run[] = [];
+  let info: ServerInfo | undefined;
+  for (const setup of SETUPS) info = await runSetup(setup, runs);
+  const loadAfter = loadavg().map((l) => l.toFixed(2)).join(', ');
+  return { date, machine: machine(), loadBefore, loadAfter, info, runs };
+}
+
+async function main(): Promise<void> {
+  // BENCH_FROM=<bench/results/api-….json>: write the docs section again from a saved run (after
+  // bench/api/notes.md changed), measuring nothing.
+  const from = process.env.BENCH_FROM;
+  const results = from ? (JSON.parse(readFileSync(from, 'utf8')) as Results) : await measureAll();
+  const { date: dateStart, loadBefore, loadAfter, info, runs } = results;
+  if (!from && (NO_DOCS || !info)) {
+    console.log(`${CPU_PROF ? `profile in ${join(root, 'bench', 'results', 'cpu-prof')}; ` : ''}docs/benchmarks.md left as it was`);
+    writeResults('api-partial', results);
     return;
   }
-
-  const date = sh('date', ['-u'], new Date().toUTCString());
-  const machine = `${sh('nproc', [], String(cpus().length))} vCPU (nproc), ${sh('uname', ['-m'], arch())}, ${cpuModel()}, Node ${process.version}`;
-  const names = [...new Set(runs.map((r) => r.scenario))];
-  const levels = [...new Set(runs.map((r) => r.connections))];
-  const summary = names.flatMap((name) =>
-    levels.map((connections) => {
-      const rs = runs.filter((r) => r.scenario === name && r.connections === connections);
-      const worstP99 = Math.max(...rs.map((r) => r.p99));
-      const target = rs[0]!.target;
-      // autocannon rounds down to whole ms: p99 = 1 is under 2 ms.
-      const verdict = connections === CONNECTIONS ? `< ${target}: ${worstP99 < target ? 'met' : '**missed**'}` : '(reference)';
-      const cpu = rs.flatMap((r) => (r.cpuUsPerReq === undefined ? [] : [r.cpuUsPerReq]));
-      return `| ${name} | ${connections} | ${Math.round(mean(rs.map((r) => r.rps)))} | ${fmt(mean(rs.map((r) => r.p50)))} | ${worstP99} | ${verdict} | ${cpu.length ? fmt(mean(cpu)) : 'n/a'} |`;
-    }),
-  );
+  if (!info) throw new Error('no server info in the results');
   const mib = (b: number) => (b / 1048576).toFixed(1);
   const section = [
     '## API reads (bench/api)',
     '',
-    `Run: \`bash bench/api/run.sh\`, ${date}. Machine: ${machine}. Load average before the run: ${load}`,
-    '(the machine is shared with other work: figures vary by ±15% from run to run).',
+    `Run: \`flock /tmp/callctl-bench.lock bash bench/api/run.sh\`, started ${dateStart}. Machine: ${results.machine}.`,
+    `Load average (1, 5, 15 min) before the run: ${loadBefore}; after: ${loadAfter}. The machine is shared with other`,
+    "work (other benchmarks wait for the lock, tests and builds do not): figures vary by ±15% from run to run.",
     '',
     `**Data.** ${info.dialogs.toLocaleString('en')} live dialogs put straight into the CallStore (bench/api/dialogs.ts), none made by real`,
     "SIP calls: each has an a leg and one b leg with Call-IDs, URIs and ids in the spec's formats (85% answered,",
     '10% ringing, 5% closing; 20% with a label, 5% made by a transfer), participants spread over 50 accounts',
-    `of the demo domain, of which Alice owns two: she sees ${info.aliceVisible} dialogs (${info.aliceAnswered} answered). A few hundred dialogs`,
-    'made by real SIPp calls could be mixed in later; not done here.',
+    `of the demo domain, of which Alice owns two: she sees ${info.aliceVisible} dialogs (${info.aliceAnswered} answered).`,
     '',
-    '**Method.** The real front end (http/) and API app (api/app.ts) in a child process on 127.0.0.1; autocannon',
-    `in this process, keep-alive connections, ${WARMUP} s warm-up, then ${DURATION} s per request and load; ${ROUNDS} round(s), one`,
-    `request after the other. The targets are for ${CONNECTIONS} connections; each request also runs with ${LOW_CONNECTIONS || 'no'} connections for`,
-    'reference. Every request as Alice (`Authorization: Bearer alice-token`); each answer is checked before the',
-    'load. autocannon records latency in whole milliseconds, rounded down: p99 = 1 means 99% of answers came in',
-    'under 2 ms. CPU per request: utime+stime of the server process (/proc) over the run.',
+    '**Requests**, every one as Alice (`Authorization: Bearer alice-token`), each answer checked before the load:',
     '',
     '- GET one: `GET /rest/v1/user/sip/calls/<a dialog of Alice>`',
     '- LOOKUP by callid: `POST /rest/v1/user/sip/calls` with `X-HTTP-Method-Override: LOOKUP` and `{"callid": "<its b leg>"}`',
     '  (autocannon sends no other methods; the front end turns it into LOOKUP before the app sees it)',
     '- list: `GET /rest/v1/user/sip/calls?filter={"status":"dialog"}&mask=dialogid,status,legs&limit=100` (about 40 KB)',
     '',
-    '| request | connections | req/s (mean) | p50 ms (mean) | p99 ms (worst) | target p99 (ms) | server CPU per request (µs) |',
-    '|---|---|---|---|---|---|---|',
-    ...summary,
+    `**Method.** The real front end (http/) and API app (api/app.ts) in a child process on 127.0.0.1; the load`,
+    `generators in the benchmark's process, ${CONNECTIONS} keep-alive connections, ${WARMUP} s warm-up then ${DURATION} s per run, ${ROUNDS} round(s).`,
+    '',
+    `- *Closed loop* (autocannon): each connection sends its next request as soon as its answer is in, so the`,
+    '  server runs flat out: this gives the **maximum throughput**. Its latency is mostly time spent queued',
+    `  (mean latency = connections ÷ throughput), and autocannon records whole milliseconds, rounded down`,
+    '  (p99 = 1 means under 2 ms; 2 means 2.x ms, not under 2).',
+    `- *Open loop* (bench/lib/open-loop.ts): a fixed offered rate, ${OPEN_LOAD.map((l) => `${Math.round(l * 100)}%`).join(' and ')} of the closed-loop maximum measured`,
+    `  just before in the same set-up, over the same ${CONNECTIONS} connections (request k due at k ÷ rate, on connection k mod ${CONNECTIONS}).`,
+    "  A connection still waiting for an answer holds its due requests back, and latency runs from each request's",
+    '  **intended** send time to the last byte of its answer, so queueing behind a slow answer is counted',
+    `  (no coordinated omission). Exact to the microsecond. Due requests leave in batches at most ${BATCH_MS} ms apart;`,
+    '  that wait, and any other lateness of the generator, counts against the server too;',
+    '  its p99 is shown ("send lag": how late requests left when their connection was free). When fewer',
+    '  answers/s came back than were offered, the generator or the server fell behind: that run shows it.',
+    `- *Set-ups:* ${SETUPS.map((s) => SETUP_TEXT[s]).join('; ')}. Pinned, each side has a CPU of its own`,
+    '  (the kernel work of the loopback still lands on both).',
+    '',
+    'The targets are p99 latencies; the verdict column takes the worst p99 of the rounds. **Server CPU per',
+    'request**: utime + stime of the server process (/proc) over the run, in µs, user + kernel.',
+    '',
+    '| request | set-up | load | answers/s (mean) | p50 ms (mean) | p99 ms (worst) | p99.9 ms (worst) | target p99 (ms) | server CPU µs/req (user + kernel) |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...summaryRows(runs),
     '',
     '<details><summary>Every run</summary>',
     '',
-    '| request | connections | req/s | p50 | p90 | p99 | max (ms) | CPU µs/req | errors | non-2xx |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...runs.map((r) => `| ${r.scenario} | ${r.connections} | ${Math.round(r.rps)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${fmt(r.cpuUsPerReq)} | ${r.errors} | ${r.non2xx} |`),
+    '| request | set-up | load | answers/s | p50 | p90 | p99 | p99.9 | max (ms) | send lag p99 | CPU µs/req user + kernel | errors | non-2xx | unanswered |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...runs.map(everyRun),
     '',
     '</details>',
     '',
     `**Memory.** Heap used with forced GC (\`node --expose-gc\`), before and after inserting the dialogs:`,
     `${mib(info.heapBefore)} → ${mib(info.heapAfter)} MiB, **${Math.round(info.bytesPerDialog)} bytes per dialog** in the CallStore with its indexes (one dialog's`,
     `JSON is ${info.jsonBytesPerDialog} bytes). The API adds its account index (api/account-index.ts), ${Math.round(info.indexBytesPerDialog)} bytes per dialog, and`,
-    `JSON texts of the dialogs it has answered with (api/dialog-json.ts), ${Math.round(info.textBytesPerDialog)} bytes per dialog once every`,
-    'dialog has been read whole; both were in place during the runs.',
+    `the UTF-8 JSON of the dialogs it has answered with (api/dialog-json.ts), ${Math.round(info.textBytesPerDialog)} bytes per dialog once every`,
+    "dialog has been read whole and with the list's mask (the two masks a dialog keeps at most); both were in",
+    'place during the runs.',
     '',
   ].join('\n');
   const notes = join(root, 'bench', 'api', 'notes.md');
   const extra = existsSync(notes) ? `${readFileSync(notes, 'utf8').trim()}\n` : '';
-  const file = writeSection(extra ? `${section}\n${extra}` : section);
-  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(root, 'bench', 'results', `api-${Date.now()}.json`), JSON.stringify({ date, machine, info, runs }, null, 2));
+  const file = writeDocSection('## API reads (bench/api)', extra ? `${section}\n${extra}` : section);
+  if (!from) console.log(`results in ${writeResults('api', results)}`);
   console.log(`wrote ${file}`);
 }
 

@@ -3,43 +3,19 @@
 // "## HTTP front end (bench/http)" of docs/benchmarks.md and the raw figures to bench/results/.
 //   BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2),
 //   BENCH_CPU_PROF=1: the servers write .cpuprofile files to bench/results/cpu-prof/ (docs untouched).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { arch, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { autocannon, cpuPerRequest, machine, mean, num, processCpu, root, sh, startChild, stopChild, writeDocSection, writeResults } from '../lib/harness.ts';
 
-interface CannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  '4xx': number;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PATH = '/rest/v1/user/sip/calls/rDlg-001-nosuch';
 const HEADERS = { authorization: 'Bearer alice-token' };
-const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const DURATION = num('BENCH_DURATION', 10);
 const WARMUP = num('BENCH_WARMUP', 2);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 50);
 const ROUNDS = num('BENCH_ROUNDS', 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
-
-/** A command's output, or `fallback` when it cannot run (not Linux). */
-function sh(cmd: string, args: string[], fallback: string): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
-  } catch {
-    return fallback;
-  }
-}
 
 type Kind = 'ours' | 'node-server';
 const LABEL: Record<Kind, string> = { ours: '(a) http/ front end', 'node-server': '(b) @hono/node-server' };
@@ -59,27 +35,10 @@ interface Run {
 async function startServer(kind: Kind): Promise<{ child: ChildProcess; port: number; app: string }> {
   const profDir = join(root, 'bench', 'results', 'cpu-prof');
   if (CPU_PROF) mkdirSync(profDir, { recursive: true });
-  const args = [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`] : [])];
-  const child = spawn(process.execPath, [...args, '--import', 'tsx', join(root, 'bench', 'http', 'serve.ts'), kind], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
-  });
-  lines.close();
+  const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`] : [];
+  const { child, first } = await startChild(join(root, 'bench', 'http', 'serve.ts'), [kind], { nodeArgs: prof });
   const { port, app } = JSON.parse(first) as { port: number; app: string };
   return { child, port, app };
-}
-
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /** Both servers must give the answer being measured, or the comparison means nothing. */
@@ -91,33 +50,20 @@ async function checkAnswer(port: number): Promise<void> {
   }
 }
 
-const CLK_TCK = Number(sh('getconf', ['CLK_TCK'], '100')) || 100;
-
-/** utime + stime of a process in seconds (Linux), or undefined. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-
 async function measure(kind: Kind): Promise<Run & { app: string }> {
   const { child, port, app } = await startServer(kind);
   try {
     await checkAnswer(port);
     const opts = { url: `http://127.0.0.1:${port}${PATH}`, connections: CONNECTIONS, headers: HEADERS };
     await autocannon({ ...opts, duration: WARMUP });
-    const cpu0 = cpuSeconds(child.pid);
+    const cpu0 = processCpu(child.pid);
     const r = await autocannon({ ...opts, duration: DURATION });
-    const cpu1 = cpuSeconds(child.pid);
+    const cpu = cpuPerRequest(cpu0, processCpu(child.pid), r.requests.total);
     return {
       kind,
       app,
       rps: r.requests.average,
-      cpuUsPerReq: cpu0 !== undefined && cpu1 !== undefined && r.requests.total > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests.total : undefined,
+      cpuUsPerReq: cpu?.total,
       p50: r.latency.p50,
       p99: r.latency.p99,
       total: r.requests.total,
@@ -125,37 +71,11 @@ async function measure(kind: Kind): Promise<Run & { app: string }> {
       not404: r.non2xx - r['4xx'],
     };
   } finally {
-    await stopServer(child);
+    await stopChild(child);
   }
-}
-
-function cpuModel(): string {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m?.[1]) return m[1].trim();
-  } catch {
-    // not Linux
-  }
-  return cpus()[0]?.model ?? 'unknown';
 }
 
 const fmtCpu = (us: number | undefined) => (us === undefined ? 'n/a' : us.toFixed(1));
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-
-function writeSection(section: string): string {
-  const file = join(root, 'docs', 'benchmarks.md');
-  const title = '## HTTP front end (bench/http)';
-  let doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = doc.indexOf(title);
-  if (start === -1) doc = `${doc.trimEnd()}\n\n${section}`;
-  else {
-    const next = doc.indexOf('\n## ', start + title.length);
-    doc = doc.slice(0, start) + section + (next === -1 ? '' : doc.slice(next + 1));
-  }
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, doc.endsWith('\n') ? doc : `${doc}\n`);
-  return file;
-}
 
 async function main(): Promise<void> {
   const load = loadavg().map((l) => l.toFixed(2)).join(', ');
@@ -181,12 +101,11 @@ async function main(): Promise<void> {
   console.log(`ratio a/b (req/s): ${ratio.toFixed(2)}; CPU per request b/a: ${cpuRatio?.toFixed(2) ?? 'n/a'}`);
 
   const date = sh('date', ['-u'], new Date().toUTCString());
-  const machine = `${sh('nproc', [], String(cpus().length))} vCPU (nproc), ${sh('uname', ['-m'], arch())}, ${cpuModel()}, Node ${process.version}`;
   const row = (r: Run) => `| ${LABEL[r.kind]} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${fmtCpu(r.cpuUsPerReq)} | ${r.errors} |`;
   const section = [
     '## HTTP front end (bench/http)',
     '',
-    `Run: \`bash bench/http/run.sh\`, ${date}. Machine: ${machine}.`,
+    `Run: \`bash bench/http/run.sh\`, ${date}. Machine: ${machine()}.`,
     `Both servers serve the same app (${runs[0]?.app ?? '?'}) in their own process on 127.0.0.1; autocannon`,
     `in a third process, ${CONNECTIONS} keep-alive connections, ${WARMUP} s warm-up then ${DURATION} s per run,`,
     `\`GET ${PATH}\` with \`Authorization: Bearer alice-token\` (answer: 404, error_code 1413). Runs alternate a, b; ${ROUNDS} round(s).`,
@@ -209,9 +128,8 @@ async function main(): Promise<void> {
     console.log(`profiles in ${join(root, 'bench', 'results', 'cpu-prof')}; docs/benchmarks.md left as it was`);
     return;
   }
-  const file = writeSection(section);
-  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(root, 'bench', 'results', `http-${Date.now()}.json`), JSON.stringify({ date, machine, runs, ratio, cpuRatio }, null, 2));
+  const file = writeDocSection('## HTTP front end (bench/http)', section);
+  writeResults('http', { date, machine: machine(), runs, ratio, cpuRatio });
   console.log(`wrote ${file}`);
 }
 
