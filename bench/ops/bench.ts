@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../test/helpers/server-process.ts';
 import { temporalCliPath } from '../../temporal/cli-build.ts';
-import { SEARCH_ATTRIBUTES } from '../../temporal/dev-server.ts';
+import { LATENCY_DYNAMIC_CONFIG, SEARCH_ATTRIBUTES } from '../../temporal/dev-server.ts';
 import { benchConfig } from './make-config.ts';
 import { busiestThreads, childrenNamed, cpuBetween, cpuSample, threadTicks, loadavg, startGroup, startSipp, stopGroup, exited, type SippStats } from './procs.ts';
 import { concurrency, dist, opTimes, stepFigures, type CallRecord, type OpRecord } from './stats.ts';
@@ -85,6 +85,7 @@ async function startServer(): Promise<Server> {
     const port = await freePort();
     const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--namespace', 'default', '--log-level', 'warn'];
     args.push('--dynamic-config-value', 'frontend.enableServerVersionCheck=false');
+    for (const [k, v] of Object.entries(LATENCY_DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${k}=${v}`);
     for (const [k, v] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${k}=${v}`);
     external = startGroup(temporalCliPath(), args, { out: openSync(join(res, 'temporal-memory.log'), 'a') });
     temporalAddress = `127.0.0.1:${port}`;
