@@ -121,12 +121,16 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGTERM', '--', opts.binary, ...args], spawnOpts)
     : spawn(opts.binary, args, spawnOpts);
   const log = opts.logger.child('temporal', { pid: child.pid });
+  // Once we asked it to stop, its internal workers and clients complain about the connections
+  // going away ("Failed to poll for task", "network dial error"): expected, so debug, not warn.
+  let stopping = false;
   const forward = (b: Buffer) => {
     for (const raw of b.toString().split('\n')) {
       const line = raw.trim().slice(0, 500);
       if (!line) continue;
       if (/level=(ERROR|FATAL|DPANIC|PANIC)/.test(line)) log.error(line);
-      else if (/level=WARN/.test(line)) log.warn(line);
+      else if (/level=WARN/.test(line) && !stopping) log.warn(line);
+      else if (/level=WARN/.test(line)) log.debug(line);
       else log.info(line);
     }
   };
@@ -169,6 +173,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     },
     async stop() {
       if (!alive) return;
+      stopping = true;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
