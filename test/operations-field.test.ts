@@ -4,19 +4,18 @@
 // 11, a static contact) that misbehaves once X has answered. Each test checks the API's answer at
 // two checkpoints (mode 2, then mode 5 under the same Idempotency-Key), that the workflow completed
 // and when, that the node let the service call go, and, through the scenario, what X saw.
-import { createHash } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalCliWorks } from '../temporal/cli-build.ts';
 import type { OperationProgress } from '../workflows/signals.ts';
-import { freePort, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
+import { keyedWorkflowId, startOpsServer, until, type OpsServer } from './helpers/ops-server.ts';
+import { freePort, type ServerProcess } from './helpers/server-process.ts';
 import type { SipRequestContext } from '../activities/sip-activities.ts';
 import type { SipEventBody } from '../operations/sip-event-router.ts';
 import { DOMAIN, startTestNode, until as nodeUntil } from './sip/helpers/node.ts';
 import { explain, hasSipp, killAllSipp, scenario, startSipp, type SippResult } from './sip/helpers/sipp.ts';
 
 const CALLS = '/rest/v1/user/sip/calls';
-const USER = 'alice@test.rootdomain.ru';
 const IVR = /^rIV-001-[0-9a-f]{27}$/;
 /** The post script's notifyTimeout (service-scripts/builtin/post.yaml). */
 const NOTIFY_TIMEOUT_MS = 10_000;
@@ -43,38 +42,30 @@ const skipReason = !hasSipp ? 'sipp is not installed' : !temporalCliWorks() ? 't
 if (skipReason) console.warn(`[operations-field] skipped: ${skipReason}`);
 
 describe.skipIf(skipReason !== null)('transfers as devices really do them: POST through the real server, X a SIPp phone', () => {
+  let ops: OpsServer;
   let server: ServerProcess;
-  let connection: Connection;
   let temporal: Client;
   let xPort: number;
   let seq = 0;
 
   beforeAll(async () => {
     xPort = await freePort();
-    const config = await testConfig((c) => {
+    ops = await startOpsServer((c) => {
       // sip1 (number 11, alice's) is X: a fixed device, the SIPp UAS of each test.
       c.domains[0].users[0].sipusers[0].contact = `sip:127.0.0.1:${xPort}`;
     });
-    server = await startServerProcess({ config });
-    connection = await Connection.connect({ address: `127.0.0.1:${server.temporalPort}` });
-    temporal = new Client({ connection, namespace: 'default' });
+    ({ server, temporal } = ops);
   });
 
   afterAll(async () => {
     killAllSipp();
-    await connection?.close();
-    await server?.stop();
+    await ops?.close();
   });
 
   async function post(key: string, mode: number): Promise<PostAnswer> {
-    const res = await fetch(`${server.baseUrl}${CALLS}`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json', 'idempotency-key': key },
-      body: JSON.stringify({ from: '11', to: '13', response_mode: mode }),
-    });
-    const body = (await res.json()) as PostAnswer;
-    expect(res.status, JSON.stringify(body)).toBe(200);
-    return body;
+    const res = await ops.api('POST', CALLS, { from: '11', to: '13', response_mode: mode }, { 'idempotency-key': key });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body as PostAnswer;
   }
 
   /** X runs `file`; POST answers at mode 2 and mode 5; the workflow must complete by itself. */
@@ -83,7 +74,7 @@ describe.skipIf(skipReason !== null)('transfers as devices really do them: POST 
     const x = startSipp({ scenario: scenario(file), localPort: xPort, timeoutS: 30, extra });
     const atAnswer = await post(key, 2);
     const final = await post(key, 5);
-    const workflowId = `op-post-${createHash('sha256').update(`${USER}\u0000${key}`, 'utf8').digest('hex').slice(0, 32)}`;
+    const workflowId = keyedWorkflowId('post', key);
     const handle = temporal.workflow.getHandle(workflowId);
     // No hang: the run ends by itself (its result is the final answer) …
     expect(await handle.result()).toEqual(final);
@@ -156,8 +147,7 @@ describe.skipIf(skipReason !== null)('transfers as devices really do them: POST 
   });
 
   it('nothing is left in the store: no dialog for X, none listed', async () => {
-    const res = await fetch(`${server.baseUrl}${CALLS}`, { headers: { authorization: 'Bearer alice-token' } });
-    expect(await res.json()).toEqual([]);
+    expect((await ops.api('GET', CALLS)).body).toEqual([]);
   });
 });
 
@@ -202,11 +192,3 @@ describe.skipIf(!hasSipp)('a second REFER after a failed one (the SIP node, SIPp
     }
   });
 });
-
-async function until(probe: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -5,16 +5,15 @@
 // call, BYE the replaced dialog (so X gets BYE), take the REFER and answer it with the NOTIFY
 // sipfrags each case needs, without really calling Z: the sipfrags are all the server reads. So no
 // target call exists, and the answer names none (no new_acallid, no new_dialogid).
-import { createHash } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalCliWorks } from '../temporal/cli-build.ts';
 import type { OperationProgress } from '../workflows/signals.ts';
-import { freePort, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
+import { keyedWorkflowId, startOpsServer, until, type OpsServer } from './helpers/ops-server.ts';
+import { freePort, type ServerProcess } from './helpers/server-process.ts';
 import { explain, hasSipp, killAllSipp, scenario, startSipp, type SippResult, type SippRun } from './sip/helpers/sipp.ts';
 
 const CALLS = '/rest/v1/user/sip/calls';
-const USER = 'alice@test.rootdomain.ru';
 const IVR = /^rIV-001-[0-9a-f]{27}$/;
 
 interface ReferAnswer {
@@ -42,37 +41,26 @@ const skipReason = !hasSipp ? 'sipp is not installed' : !temporalCliWorks() ? 't
 if (skipReason) console.warn(`[operations-refer] skipped: ${skipReason}`);
 
 describe.skipIf(skipReason !== null)('REFER (blind transfer) through the real server: X a SIPp caller, Y a SIPp phone taken over with Replaces', () => {
+  let ops: OpsServer;
   let server: ServerProcess;
-  let connection: Connection;
   let temporal: Client;
+  let api: OpsServer['api'];
   let yPort: number;
   let seq = 0;
 
   beforeAll(async () => {
     yPort = await freePort();
-    const config = await testConfig((c) => {
+    ops = await startOpsServer((c) => {
       // sip2 (number 12, alice's) is Y: a fixed device, the SIPp phone of each test.
       c.domains[0].users[0].sipusers[1].contact = `sip:127.0.0.1:${yPort}`;
     });
-    server = await startServerProcess({ config });
-    connection = await Connection.connect({ address: `127.0.0.1:${server.temporalPort}` });
-    temporal = new Client({ connection, namespace: 'default' });
+    ({ server, temporal, api } = ops);
   });
 
   afterAll(async () => {
     killAllSipp();
-    await connection?.close();
-    await server?.stop();
+    await ops?.close();
   });
-
-  async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  }
 
   async function refer(dialogid: string, key: string, mode: number): Promise<ReferAnswer> {
     const r = await api('REFER', `${CALLS}/${dialogid}`, { by: 'a', referto: '13', response_mode: mode }, { 'idempotency-key': key });
@@ -122,7 +110,7 @@ describe.skipIf(skipReason !== null)('REFER (blind transfer) through the real se
     const key = `refer-${process.pid}-${++seq}`;
     const atAnswer = await refer(dialogid, key, 2);
     const final = await refer(dialogid, key, 5);
-    const workflowId = `op-refer-${dialogid}-${createHash('sha256').update(`${USER}\u0000${key}`, 'utf8').digest('hex').slice(0, 32)}`;
+    const workflowId = keyedWorkflowId('refer', key, dialogid);
     const handle = temporal.workflow.getHandle(workflowId);
     // The run ends by itself, its result the final answer …
     expect(await handle.result()).toEqual(final);
@@ -215,11 +203,3 @@ describe.skipIf(skipReason !== null)('REFER (blind transfer) through the real se
     await until(async () => JSON.stringify((await api('GET', CALLS)).body) === '[]', 'an empty list');
   });
 });
-
-async function until(probe: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

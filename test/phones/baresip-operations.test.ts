@@ -16,6 +16,7 @@ import { linphoneUnavailableReason, startLinphone, type LinphonePhone } from './
 import { createNetns, netnsUnavailableReason, type Netns } from './netns.ts';
 import { netnsServerConfig, startServerInNetns, type NetnsServer } from './server-in-netns.ts';
 import { analyseWavFile, makeTone, type ToneAnalysis } from './tone.ts';
+import { registered, sleep, until } from './until.ts';
 
 const skipReason =
   baresipUnavailableReason() ??
@@ -28,28 +29,12 @@ const DOMAIN = 'test.rootdomain.ru';
 const SERVER_SIP = 5060;
 const CALLS = '/rest/v1/user/sip/calls';
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, detail: () => string = () => ''): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${detail()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function registered(phone: BaresipPhone): true | undefined {
-  return phone.sipMessages().some((m) => m.dst === phone.sipAddress && m.startLine.startsWith('SIP/2.0 200') && /^CSeq:\s*\d+ REGISTER/im.test(m.headers)) ? true : undefined;
-}
-
 function expectTone(got: ToneAnalysis, hz: number): void {
   const info = JSON.stringify(got);
   expect(got.duration, info).toBeGreaterThan(1);
   expect(Math.abs(got.dominantHz - hz), info).toBeLessThanOrEqual(10);
   expect(got.snrDb ?? 0, info).toBeGreaterThan(20);
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function header(m: SipTraceEntry, name: string): string | undefined {
   return new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(m.headers)?.[1]?.trim();

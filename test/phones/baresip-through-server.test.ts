@@ -13,6 +13,7 @@ import { baresipUnavailableReason, sdpAddresses, startBaresip, type BaresipPhone
 import { createNetns, netnsUnavailableReason, pidsInNamespace, type Netns } from './netns.ts';
 import { netnsServerConfig, startServerInNetns, type NetnsServer } from './server-in-netns.ts';
 import { analyseWavFile, makeTone } from './tone.ts';
+import { registered, sleep, until } from './until.ts';
 
 const skipReason =
   baresipUnavailableReason() ??
@@ -27,18 +28,6 @@ const A_PORT = 5070;
 const B_PORT = 5080;
 const CALLS = '/rest/v1/user/sip/calls';
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, detail: () => string = () => ''): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${detail()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** The media port of the first m=audio line. */
 function audioPort(sdp: string): number {
   return Number(/^m=audio (\d+) /m.exec(sdp)?.[1] ?? NaN);
@@ -49,11 +38,6 @@ const inMedia = (port: number): boolean => port >= MEDIA[0] && port <= MEDIA[1];
 /** The messages of one SIP dialog (by Call-ID) in a phone's trace. */
 function ofCall(msgs: SipTraceEntry[], callId: string): SipTraceEntry[] {
   return msgs.filter((m) => new RegExp(`^Call-ID:\\s*${callId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'mi').test(m.headers));
-}
-
-/** Whether the phone's trace has a 200 to its REGISTER. */
-function registered(phone: BaresipPhone): true | undefined {
-  return phone.sipMessages().some((m) => m.dst === phone.sipAddress && m.startLine.startsWith('SIP/2.0 200') && /^CSeq:\s*\d+ REGISTER/im.test(m.headers)) ? true : undefined;
 }
 
 describe.skipIf(skipReason !== null)(`baresip to baresip through the server, in a private netns${skipReason ? ` — skipped: ${skipReason}` : ''}`, () => {
