@@ -11,6 +11,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * prototype instead, so a filter key would vanish silently rather than be reported.
  */
 export function parseJson(text: string): unknown {
+  // The reviver makes JSON.parse several times slower (2 µs of a 25 µs LOOKUP). A key can only read
+  // `__proto__` when the text spells it out or escapes one of its characters with \u.
+  if (!text.includes('__proto__') && !text.includes('\\u')) return JSON.parse(text) as unknown;
   let proto = false;
   const value: unknown = JSON.parse(text, (key, v: unknown) => {
     if (key === '__proto__') proto = true;

@@ -2,8 +2,8 @@
 // real front end and app in a child process (bench/api/serve.ts), the load generators in this one.
 // Three requests, each as Alice (she sees ~6% of the dialogs): GET one dialog, LOOKUP by Call-ID,
 // and a filtered, masked list of 100. Each is measured two ways over 50 keep-alive connections:
-//   closed loop: autocannon, each connection sending its next request when the answer arrives
-//     (the maximum throughput; latency is then mostly queueing: connections ÷ throughput);
+//   closed loop: wrk (bench/lib/wrk.ts), each connection sending its next request when the answer
+//     arrives (the maximum throughput; latency is then mostly queueing: connections ÷ throughput);
 //   open loop: a fixed offered rate (bench/lib/open-loop.ts), fractions of that maximum, latency
 //     counted from each request's intended send time.
 // And in two set-ups: "shared" (server and generators wherever the kernel puts them on the machine's
@@ -21,7 +21,6 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
-  autocannon,
   cpuPerRequest,
   machine,
   mean,
@@ -36,6 +35,7 @@ import {
   writeResults,
 } from '../lib/harness.ts';
 import { openLoop, rawRequest, type LatencySummary } from '../lib/open-loop.ts';
+import { wrk } from '../lib/wrk.ts';
 
 const DURATION = num('BENCH_DURATION', 10);
 const WARMUP = num('BENCH_WARMUP', 2);
@@ -105,9 +105,9 @@ function scenarios(info: ServerInfo): Scenario[] {
     {
       name: 'LOOKUP by callid',
       target: 2,
-      // autocannon only sends the methods Node's http knows: LOOKUP goes as POST with the override
-      // header, which the front end turns into LOOKUP before the app sees it (the same route). The
-      // open loop sends the very same bytes, so both measure the same work.
+      // wrk (like autocannon before it) only sends methods its HTTP parser knows: LOOKUP goes as POST
+      // with the override header, which the front end turns into LOOKUP before the app sees it (the
+      // same route). The open loop sends the very same bytes, so both measure the same work.
       method: 'POST',
       path: CALLS,
       body: JSON.stringify({ callid: info.sample.callid }),
@@ -146,13 +146,13 @@ interface Run {
   setup: Setup;
   scenario: string;
   target: number;
-  /** closed: autocannon at `connections`; open: a fixed rate, `load` × the closed-loop maximum. */
+  /** closed: wrk at `connections`; open: a fixed rate, `load` × the closed-loop maximum. */
   method: 'closed' | 'open';
   connections: number;
   load: number | undefined;
   offered: number | undefined;
   rps: number;
-  /** ms; closed loop: autocannon's whole milliseconds, rounded down. */
+  /** ms, to the µs. */
   p50: number;
   p90: number;
   p99: number;
@@ -174,10 +174,10 @@ async function checkAnswer(port: number, s: Scenario): Promise<void> {
 
 async function closedLoop(child: ChildProcess, port: number, setup: Setup, s: Scenario, connections: number): Promise<Run> {
   const opts = { url: `http://127.0.0.1:${port}${s.path}`, method: s.method, headers: s.headers, body: s.body, connections };
-  await autocannon({ ...opts, duration: WARMUP });
+  await wrk({ ...opts, duration: WARMUP });
   const cpu0 = processCpu(child.pid);
-  const r = await autocannon({ ...opts, duration: DURATION });
-  const cpu = cpuPerRequest(cpu0, processCpu(child.pid), r.requests.total);
+  const r = await wrk({ ...opts, duration: DURATION });
+  const cpu = cpuPerRequest(cpu0, processCpu(child.pid), r.requests);
   return {
     setup,
     scenario: s.name,
@@ -186,17 +186,17 @@ async function closedLoop(child: ChildProcess, port: number, setup: Setup, s: Sc
     connections,
     load: undefined,
     offered: undefined,
-    rps: r.requests.average,
+    rps: r.rps,
     p50: r.latency.p50,
     p90: r.latency.p90,
     p99: r.latency.p99,
-    p999: undefined,
+    p999: r.latency.p999,
     max: r.latency.max,
     sendLag: undefined,
     cpuUser: cpu?.user,
     cpuSystem: cpu?.system,
-    total: r.requests.total,
-    errors: r.errors + r.timeouts,
+    total: r.requests,
+    errors: r.errors.connect + r.errors.read + r.errors.write + r.errors.timeout,
     non2xx: r.non2xx,
     unanswered: 0,
   };
@@ -292,7 +292,6 @@ function summaryRows(runs: Run[]): string[] {
     const worstP99 = Math.max(...rs.map((r) => r.p99));
     const worstP999 = rs.some((r) => r.p999 === undefined) ? undefined : Math.max(...rs.map((r) => r.p999!));
     const targeted = first.connections === CONNECTIONS;
-    // autocannon rounds down to whole ms: p99 = 1 is under 2 ms. The open loop's figures are exact.
     const verdict = targeted ? `< ${first.target}: ${worstP99 < first.target ? 'met' : '**missed**'}` : '(reference)';
     const load =
       method === 'closed'
@@ -301,7 +300,7 @@ function summaryRows(runs: Run[]): string[] {
     const cpuU = rs.flatMap((r) => (r.cpuUser === undefined ? [] : [r.cpuUser]));
     const cpuS = rs.flatMap((r) => (r.cpuSystem === undefined ? [] : [r.cpuSystem]));
     const cpu = cpuU.length ? `${fmt(mean(cpuU) + mean(cpuS))} (${fmt(mean(cpuU))} + ${fmt(mean(cpuS))})` : 'n/a';
-    const p = (x: number) => (method === 'closed' ? String(x) : ms(x));
+    const p = (x: number) => ms(x);
     rows.push(
       `| ${scenario} | ${setup} | ${load} | ${Math.round(mean(rs.map((r) => r.rps)))} | ${p(mean(rs.map((r) => r.p50)))} | ${p(worstP99)} | ${worstP999 === undefined ? '–' : ms(worstP999)} | ${verdict} | ${cpu} |`,
     );
@@ -311,7 +310,7 @@ function summaryRows(runs: Run[]): string[] {
 
 function everyRun(r: Run): string {
   const load = r.method === 'closed' ? `closed ${r.connections} conn` : `open ${r.offered} req/s`;
-  const p = (x: number | undefined) => (r.method === 'closed' ? String(x) : ms(x));
+  const p = (x: number | undefined) => ms(x);
   return `| ${r.scenario} | ${r.setup} | ${load} | ${Math.round(r.rps)} | ${p(r.p50)} | ${p(r.p90)} | ${p(r.p99)} | ${r.p999 === undefined ? '–' : ms(r.p999)} | ${p(r.max)} | ${r.sendLag ? ms(r.sendLag.p99) : '–'} | ${fmt(r.cpuUser)} + ${fmt(r.cpuSystem)} | ${r.errors} | ${r.non2xx} | ${r.unanswered} |`;
 }
 
@@ -363,16 +362,17 @@ async function main(): Promise<void> {
     '',
     '- GET one: `GET /rest/v1/user/sip/calls/<a dialog of Alice>`',
     '- LOOKUP by callid: `POST /rest/v1/user/sip/calls` with `X-HTTP-Method-Override: LOOKUP` and `{"callid": "<its b leg>"}`',
-    '  (autocannon sends no other methods; the front end turns it into LOOKUP before the app sees it)',
+    '  (wrk sends no other methods; the front end turns it into LOOKUP before the app sees it)',
     '- list: `GET /rest/v1/user/sip/calls?filter={"status":"dialog"}&mask=dialogid,status,legs&limit=100` (about 40 KB)',
     '',
     `**Method.** The real front end (http/) and API app (api/app.ts) in a child process on 127.0.0.1; the load`,
-    `generators in the benchmark's process, ${CONNECTIONS} keep-alive connections, ${WARMUP} s warm-up then ${DURATION} s per run, ${ROUNDS} round(s).`,
+    `generators on the benchmark's side (wrk as its child, the open loop in its own process), ${CONNECTIONS} keep-alive connections, ${WARMUP} s warm-up then ${DURATION} s per run, ${ROUNDS} round(s).`,
     '',
-    `- *Closed loop* (autocannon): each connection sends its next request as soon as its answer is in, so the`,
-    '  server runs flat out: this gives the **maximum throughput**. Its latency is mostly time spent queued',
-    `  (mean latency = connections ÷ throughput), and autocannon records whole milliseconds, rounded down`,
-    '  (p99 = 1 means under 2 ms; 2 means 2.x ms, not under 2).',
+    `- *Closed loop* (wrk 4.1 from Debian, one thread, \`bench/lib/wrk.ts\`): each connection sends its next request as soon`,
+    '  as its answer is in, so the server runs flat out: this gives the **maximum throughput**. Its latency is',
+    '  mostly time spent queued (mean latency = connections ÷ throughput), recorded by wrk to the microsecond.',
+    '  (Runs before 2026-11-28 used autocannon, which records whole milliseconds and, being JavaScript, took',
+    '  more of the two CPUs than the server did.)',
     `- *Open loop* (bench/lib/open-loop.ts): a fixed offered rate, ${OPEN_LOAD.map((l) => `${Math.round(l * 100)}%`).join(' and ')} of the closed-loop maximum measured`,
     `  just before in the same set-up, over the same ${CONNECTIONS} connections (request k due at k ÷ rate, on connection k mod ${CONNECTIONS}).`,
     "  A connection still waiting for an answer holds its due requests back, and latency runs from each request's",
