@@ -2,7 +2,9 @@
 // They run on the node's own task queue (sipTaskQueue(node)), in the process that owns the SIP
 // socket, and each returns as soon as its request has been SENT. Outcomes (1xx, 2xx, failures, BYE,
 // the REFER's answer, NOTIFYs) come back later as signals to the workflow, through
-// operations/sip-event-router.ts: the node calls `router.deliver(callid, event)`.
+// operations/sip-event-router.ts: the node calls `router.deliver(callid, event)`. placeCall and
+// sendRefer may first wait up to `collectMs` for their request's outcome and return the events of
+// that time instead (the router's `collect`): a device that answers at once costs no signal.
 //
 // The node behind them is `ServiceCallPort`: the B2BUA's ServiceCalls (b2bua/service-calls.ts),
 // given to the node's worker by server/start.ts. Tests of the workflows use the fake SIP peer of
@@ -14,6 +16,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DtmfTarget } from '../machines/index.ts';
+import type { OrderedSipEvent, SipEvent, SipEventsResult } from '../workflows/signals.ts';
 
 /** Who asked: the operation's workflow, for the node's logs and its call events. */
 export interface SipRequestContext {
@@ -48,6 +51,12 @@ export interface PlaceCallRequest {
   sdpFrom?: string;
   /** Labels for the dialogs this call ends up in (the operation's `binding`, SETUP_BINDINGS's labels). */
   bindings: string[];
+}
+
+/** What the workflow may add to placeCall and sendRefer: wait up to this long after sending and
+ * return the operation's SIP events of that time (SipEventsResult) instead of signalling them. */
+export interface Collect {
+  collectMs?: number;
 }
 
 export interface SendReferRequest {
@@ -101,12 +110,45 @@ export interface ServiceCallPort {
   joinLegs(request: JoinLegsRequest, ctx: SipRequestContext): Promise<JoinLegsResult>;
 }
 
+/** The SIP events of one workflow, taken by an activity instead of being signalled one by one. */
+export interface SipEventCollector {
+  /** Resolves with the events taken so far, in order, once one of them passes `done` or after
+   * `maxMs`, whichever comes first; only after every signal already under way to the workflow has
+   * been sent (so none of those can land behind the result). Later events are signalled again. */
+  wait(done: (event: SipEvent) => boolean, maxMs: number): Promise<OrderedSipEvent[]>;
+  /** Stops collecting: what was taken goes out as signals, in order (the activity failed). */
+  abandon(): void;
+}
+
 /** Where the node's SIP events must go: SipEventRouter implements this (callid → workflow id). */
 export interface SipCallRoutes {
   /** From now on, events about `callid` go to `workflowId`. */
   register(callid: string, workflowId: string): void;
   /** The call is over for the operation: forget it (after a grace period for late NOTIFYs). */
   release(callid: string): void;
+  /** Starts taking `workflowId`'s events for an activity; `undefined` when another activity of
+   * that workflow already does (or the routes cannot). */
+  collect?(workflowId: string): SipEventCollector | undefined;
+}
+
+/** The longest a sending activity waits for its request's outcome (the workflow asks less). */
+export const MAX_COLLECT_MS = 2000;
+
+/** The answer or final failure of our INVITE (or its end): nothing more to wait for. */
+function callSettled(callid: string): (e: SipEvent) => boolean {
+  return (e) => e.callid === callid && (e.type === 'sip.answered' || e.type === 'sip.failed' || e.type === 'sip.bye');
+}
+
+/** The REFER refused, its subscription over, or a NOTIFY with a final status line (RFC 3515 §2.4.5:
+ * the sipfrag's status line reports the referred request's outcome). */
+function referSettled(callid: string): (e: SipEvent) => boolean {
+  return (e) => {
+    if (e.callid !== callid) return false;
+    if (e.type === 'refer.rejected' || e.type === 'notify.none') return true;
+    if (e.type !== 'notify.sipfrag') return false;
+    const m = /^SIP\/2\.0 ([1-6][0-9][0-9])/.exec(e.sipfrag);
+    return m !== null && Number(m[1]) >= 200;
+  };
 }
 
 export interface SipActivityDeps {
@@ -127,21 +169,35 @@ export function createSipActivities(deps: SipActivityDeps) {
   return {
     /** INVITE. Routes the Call-ID to the calling workflow BEFORE sending, so no early response is
      * lost. Runs once (maximumAttempts 1). */
-    async placeCall(request: PlaceCallRequest): Promise<void> {
+    async placeCall(request: PlaceCallRequest & Collect): Promise<SipEventsResult | undefined> {
       const ctx = requestContext();
-      routes.register(request.callid, ctx.workflowId);
+      const { collectMs, ...call } = request;
+      routes.register(call.callid, ctx.workflowId);
+      const collector = collectMs ? routes.collect?.(ctx.workflowId) : undefined;
       try {
-        await sip.placeCall(request, ctx);
+        await sip.placeCall(call, ctx);
       } catch (err) {
         // Nothing was sent: no event will come.
-        routes.release(request.callid);
+        collector?.abandon();
+        routes.release(call.callid);
         throw err;
       }
+      return collector && { events: await collector.wait(callSettled(call.callid), Math.min(collectMs ?? 0, MAX_COLLECT_MS)) };
     },
 
-    /** REFER on the service call's dialog; 202/refusal and the NOTIFYs come as signals. Runs once. */
-    async sendRefer(request: SendReferRequest): Promise<void> {
-      await sip.sendRefer(request, requestContext());
+    /** REFER on the service call's dialog; 202/refusal and the NOTIFYs come as signals, or in the
+     * result when the workflow asks (collectMs). Runs once. */
+    async sendRefer(request: SendReferRequest & Collect): Promise<SipEventsResult | undefined> {
+      const ctx = requestContext();
+      const { collectMs, ...refer } = request;
+      const collector = collectMs ? routes.collect?.(ctx.workflowId) : undefined;
+      try {
+        await sip.sendRefer(refer, ctx);
+      } catch (err) {
+        collector?.abandon();
+        throw err;
+      }
+      return collector && { events: await collector.wait(referSettled(refer.callid), Math.min(collectMs ?? 0, MAX_COLLECT_MS)) };
     },
 
     /** DTMF (RFC 4733 or INFO): best effort, runs once; a failure makes the script drop the rest. */

@@ -5,11 +5,17 @@
 //
 // Signals to one workflow are sent one after the other, in the order delivered: a NOTIFY 200 must
 // never overtake the NOTIFY 180 before it. Delivery never throws; its result says what happened.
+//
+// While a sending activity of the workflow waits for its request's outcome (`collect`), the
+// workflow's events go to that activity instead, which returns them in its result: one workflow
+// task for the INVITE and its 180 and 200 rather than three. From the first collection on, the
+// workflow's events carry `seq`/`epoch`, so the workflow can hold a signal that overtook the result.
+import { randomBytes } from 'node:crypto';
 import type { WorkflowClient } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import type { SipCallRoutes } from '../activities/sip-activities.ts';
+import type { SipCallRoutes, SipEventCollector } from '../activities/sip-activities.ts';
 import type { Logger } from '../lib/log.ts';
-import { parseSipEvent, sipSignals, type SipEvent } from '../workflows/signals.ts';
+import { parseSipEvent, sipSignals, type OrderedSipEvent, type SipEvent } from '../workflows/signals.ts';
 
 /** What the node hands in: the event without its Call-ID (the first argument is authoritative). */
 export type SipEventBody = SipEvent extends infer E ? (E extends SipEvent ? Omit<E, 'callid'> & { callid?: string } : never) : never;
@@ -17,6 +23,8 @@ export type SipEventBody = SipEvent extends infer E ? (E extends SipEvent ? Omit
 export type DeliveryResult =
   /** Signalled to the owning workflow. */
   | { status: 'delivered'; workflowId: string }
+  /** Taken by the workflow's activity that waits for it; it reaches the workflow in the result. */
+  | { status: 'collected'; workflowId: string }
   /** No operation owns that Call-ID (not a service call, or released long ago): nothing to do. */
   | { status: 'unrouted' }
   /** Not a valid event: dropped before reaching Temporal. */
@@ -41,6 +49,12 @@ export interface SipEventRouterOptions {
 
 const TERMINAL: ReadonlySet<SipEvent['type']> = new Set(['sip.failed', 'sip.bye']);
 
+/** One open collection: the events taken, and the waiting activity's check on each new one. */
+interface Collecting {
+  events: OrderedSipEvent[];
+  onEvent?: (event: OrderedSipEvent) => void;
+}
+
 export class SipEventRouter implements SipCallRoutes {
   private readonly client: SignalClient;
   private readonly logger: Logger | undefined;
@@ -49,6 +63,11 @@ export class SipEventRouter implements SipCallRoutes {
   private readonly releasing = new Map<string, ReturnType<typeof setTimeout>>();
   /** The last signal queued per workflow: the next one waits for it. */
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly collecting = new Map<string, Collecting>();
+  /** The last `seq` per workflow that has collected; others' events carry none. */
+  private readonly seqs = new Map<string, number>();
+  /** Tells this router's `seq`s from an earlier process's (a restarted node counts from 1 again). */
+  private readonly epoch = randomBytes(4).toString('hex');
 
   constructor(opts: SipEventRouterOptions) {
     this.client = opts.client;
@@ -65,10 +84,7 @@ export class SipEventRouter implements SipCallRoutes {
   /** Stops routing `callid` after the grace period (hangup, join, a final failure, BYE). */
   release(callid: string): void {
     if (!this.owners.has(callid) || this.releasing.has(callid)) return;
-    const timer = setTimeout(() => {
-      this.releasing.delete(callid);
-      this.owners.delete(callid);
-    }, this.graceMs);
+    const timer = setTimeout(() => this.forget(callid), this.graceMs);
     timer.unref?.();
     this.releasing.set(callid, timer);
   }
@@ -94,6 +110,56 @@ export class SipEventRouter implements SipCallRoutes {
     if (workflowId === undefined) return Promise.resolve({ status: 'unrouted' });
     if (TERMINAL.has(event.type)) this.release(callid);
 
+    const seq = this.seqs.get(workflowId);
+    const ordered: OrderedSipEvent = seq === undefined ? event : { ...event, seq: seq + 1, epoch: this.epoch };
+    if (seq !== undefined) this.seqs.set(workflowId, seq + 1);
+    const collecting = this.collecting.get(workflowId);
+    if (collecting) {
+      collecting.events.push(ordered);
+      collecting.onEvent?.(ordered);
+      return Promise.resolve({ status: 'collected', workflowId });
+    }
+    return this.enqueue(workflowId, ordered);
+  }
+
+  /**
+   * Takes the workflow's events for an activity (SipCallRoutes.collect). One at a time per workflow:
+   * a second activity waiting at once gets `undefined` and its events are signalled as usual.
+   */
+  collect(workflowId: string): SipEventCollector | undefined {
+    if (this.collecting.has(workflowId)) return undefined;
+    const c: Collecting = { events: [] };
+    this.collecting.set(workflowId, c);
+    if (!this.seqs.has(workflowId)) this.seqs.set(workflowId, 0);
+    const stop = (): void => {
+      if (this.collecting.get(workflowId) === c) this.collecting.delete(workflowId);
+    };
+    return {
+      wait: async (done, maxMs) => {
+        if (!c.events.some(done)) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.max(0, maxMs));
+            timer.unref?.();
+            c.onEvent = (e) => {
+              if (!done(e)) return;
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+        stop();
+        // Signals queued before the collection must be in the history before the result is.
+        await this.tails.get(workflowId);
+        return c.events;
+      },
+      abandon: () => {
+        stop();
+        for (const e of c.events) void this.enqueue(workflowId, e);
+      },
+    };
+  }
+
+  private enqueue(workflowId: string, event: OrderedSipEvent): Promise<DeliveryResult> {
     const previous = this.tails.get(workflowId) ?? Promise.resolve();
     const sent = previous.then(() => this.signal(workflowId, event));
     this.tails.set(workflowId, sent);
@@ -103,7 +169,7 @@ export class SipEventRouter implements SipCallRoutes {
     return sent;
   }
 
-  private async signal(workflowId: string, event: SipEvent): Promise<DeliveryResult> {
+  private async signal(workflowId: string, event: OrderedSipEvent): Promise<DeliveryResult> {
     try {
       // The definition is picked by the event's own type, so name and payload always agree.
       const def = sipSignals[event.type] as (typeof sipSignals)['sip.bye'];
@@ -123,7 +189,10 @@ export class SipEventRouter implements SipCallRoutes {
 
   private forget(callid: string): void {
     this.cancelRelease(callid);
+    const workflowId = this.owners.get(callid);
     this.owners.delete(callid);
+    // The stream's counter goes with the workflow's last route.
+    if (workflowId !== undefined && this.seqs.has(workflowId) && ![...this.owners.values()].includes(workflowId)) this.seqs.delete(workflowId);
   }
 
   private cancelRelease(callid: string): void {
@@ -137,5 +206,6 @@ export class SipEventRouter implements SipCallRoutes {
     for (const timer of this.releasing.values()) clearTimeout(timer);
     this.releasing.clear();
     this.owners.clear();
+    this.seqs.clear();
   }
 }

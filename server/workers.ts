@@ -12,6 +12,16 @@ import { OPS_TASK_QUEUE, sipTaskQueue } from '../temporal/task-queues.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/**
+ * How the workflow bundle is built, for the server, the tests and the replays alike. With the
+ * reusable V8 context (the SDK's default) every new workflow evaluates its modules afresh: zod,
+ * xstate and our schemas, ~7 ms of the workflow thread per operation (docs/benchmarks.md,
+ * "Operations"). Preloaded, they are evaluated once per isolate and shared. That is safe only for
+ * modules without per-workflow state: ours keep none at module level (the run's state lives in
+ * runOperation), and the SDK freezes what they export.
+ */
+export const WORKFLOW_BUNDLER_OPTIONS = { ignoreModules: [], preloadModules: [workflowsPath] };
+
 let runtimeInstalled = false;
 
 /** Routes the SDK's own logs into ours (warnings and errors only: the SDK is chatty at info). */
@@ -67,7 +77,7 @@ export async function startWorkers(opts: WorkersOptions): Promise<RunningWorkers
           namespace,
           taskQueue: OPS_TASK_QUEUE,
           workflowsPath,
-          bundlerOptions: { ignoreModules: [] },
+          bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
         }),
       );
       log.info('workflow worker ready', { taskQueue: OPS_TASK_QUEUE, bundleMs: Date.now() - started });

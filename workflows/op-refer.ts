@@ -3,17 +3,15 @@
 // or `op-refer-<dialogid>-<hash of user and Idempotency-Key>`; CallDialogId is the dialog from the
 // start, so ops staff find every transfer of a call by it.
 import { referAnswer, type ReferAnswer } from '../machines/index.ts';
-import { dialogIdSchema, operationInputSchema, parseInput, runOperation, type OperationInput } from './run-script.ts';
+import { parseReferInput, runOperation, type OperationInput } from './run-script.ts';
 
 export interface ReferOperationInput extends OperationInput {
   /** The dialog whose party is moved (the answer's `dialogid`). */
   dialogid: string;
 }
 
-const referInputSchema = operationInputSchema.extend({ dialogid: dialogIdSchema });
-
 export async function opRefer(raw: ReferOperationInput): Promise<ReferAnswer> {
-  const input = parseInput(referInputSchema, raw, 'refer');
+  const input = parseReferInput(raw);
   const { dialogid } = input;
   return runOperation({ kind: 'REFER', input, dialogid, answer: (p) => referAnswer(p, { dialogid }) });
 }

@@ -14,6 +14,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -40,6 +41,7 @@ import {
   type ServiceScriptSnapshot,
 } from '../machines/index.ts';
 import { sipTaskQueue } from '../temporal/task-queues.ts';
+import { SipEventStream } from './event-stream.ts';
 import { CALL_DIALOG_ID, CALL_OPERATION, CALL_USER } from './search-attributes.ts';
 import {
   parseSipEvent,
@@ -51,6 +53,9 @@ import {
   type LegProgress,
   type OperationAnswer,
   type OperationProgress,
+  type OrderedSipEvent,
+  type SipEvent,
+  type SipEventsResult,
   type SipEventType,
 } from './signals.ts';
 
@@ -74,9 +79,11 @@ export interface OperationInput {
   fingerprint?: string;
 }
 
-export const dialogIdSchema = z.string().regex(/^rDlg-[0-9]{3}-[A-Za-z0-9]{6}$/, 'must be a dialog id, rDlg-<node>-<6 letters or digits>');
+// The schemas stay module-private: the workflow modules are preloaded once per isolate and the SDK
+// freezes their exports, while zod binds methods onto a schema lazily (server/workers.ts).
+const dialogIdSchema = z.string().regex(/^rDlg-[0-9]{3}-[A-Za-z0-9]{6}$/, 'must be a dialog id, rDlg-<node>-<6 letters or digits>');
 
-export const operationInputSchema = z.object({
+const operationInputSchema = z.object({
   node: z.string().regex(/^[0-9]{3}$/, 'must be 3 digits'),
   user: z.string().min(1).max(320),
   domain: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a domain name'),
@@ -87,8 +94,10 @@ export const operationInputSchema = z.object({
   fingerprint: z.string().min(1).max(128).optional(),
 });
 
+const referInputSchema = operationInputSchema.extend({ dialogid: dialogIdSchema });
+
 /** Parses the raw input; a bad one fails the run at once, never retried (a bug in the caller). */
-export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, script: string): z.output<S> & { script: CompiledScript } {
+function parseWith<S extends z.ZodType>(schema: S, raw: unknown, script: string): z.output<S> & { script: CompiledScript } {
   const r = schema.safeParse(raw);
   if (!r.success) {
     const issues = r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
@@ -99,6 +108,16 @@ export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, script:
     throw ApplicationFailure.nonRetryable(`invalid operation input: script must be "${script}", got "${input.script.name}"`, 'InvalidInput');
   }
   return input;
+}
+
+/** POST's and INVITE's input, run by the built-in script `script`. */
+export function parseOperationInput(raw: unknown, script: string): OperationInput {
+  return parseWith(operationInputSchema, raw, script);
+}
+
+/** REFER's input: an operation input plus the dialog it transfers. */
+export function parseReferInput(raw: unknown): OperationInput & { dialogid: string } {
+  return parseWith(referInputSchema, raw, 'refer');
 }
 
 // --- Activities -----------------------------------------------------------------------------------
@@ -124,18 +143,47 @@ export const ACTIVITY_OPTIONS = {
   },
 } as const;
 
-function sipImpl(input: OperationInput): ServiceScriptImpl {
+/** How long placeCall and sendRefer wait after sending for the request's outcome, returning the
+ * events of that time in their result (one workflow task instead of one per signal). A device that
+ * answers within it costs no signal; one that rings longer delays checkpoint 1 by at most this. */
+export const COLLECT_MS = 100;
+/** The patch that turned collection on: runs started before it replay without it. */
+export const COLLECT_PATCH = 'sip-events-in-activity-results';
+
+/** Where the activities' collected events go: the workflow's ordered event stream. */
+interface Collected {
+  begin(): void;
+  end(result: SipEventsResult | undefined): void;
+}
+
+function sipImpl(input: OperationInput, collected?: Collected): ServiceScriptImpl {
   const taskQueue = sipTaskQueue(input.node);
   const once = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.once });
   const release = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.release });
   const { domain } = input;
   const bindings = input.bindings ?? [];
+  /** Runs a sending activity that may return events; they reach the machine before its done event
+   * (the machine takes SIP events at the step, in any of its sub-states). */
+  const collecting = async (run: (extra: { collectMs?: number }) => Promise<SipEventsResult | undefined>): Promise<void> => {
+    if (!collected) {
+      await run({});
+      return;
+    }
+    collected.begin();
+    let result: SipEventsResult | undefined;
+    try {
+      result = await run({ collectMs: COLLECT_MS });
+    } finally {
+      collected.end(result);
+    }
+  };
   // The actors' abort signals are not passed on: an aborted actor's result is simply no longer
   // needed, and a request already sent stays sent (the script hangs calls up with `hangup`).
   return {
     placeCall: (i) => {
       const callerid = i.callerid ?? '';
-      return once.placeCall({
+      return collecting((extra) => once.placeCall({
+        ...extra,
         callid: i.callid,
         to: i.to,
         domain,
@@ -148,9 +196,9 @@ function sipImpl(input: OperationInput): ServiceScriptImpl {
         ...(i.replaces ? { replaces: i.replaces } : {}),
         ...(i.referredBy ? { referredBy: i.referredBy } : {}),
         ...(i.sdpFrom ? { sdpFrom: i.sdpFrom } : {}),
-      });
+      }));
     },
-    sendRefer: (i) => once.sendRefer({ callid: i.callid, referTo: i.target, ...(i.replaces ? { replaces: i.replaces } : {}) }),
+    sendRefer: (i) => collecting((extra) => once.sendRefer({ ...extra, callid: i.callid, referTo: i.target, ...(i.replaces ? { replaces: i.replaces } : {}) })),
     sendDtmf: (i) => once.sendDtmf({ target: i.target, digits: i.digits, proto: i.proto }),
     hangup: (i) => release.hangup({ callids: i.callids }),
     joinLegs: (i) => once.joinLegs({ callids: i.callids, bindings }),
@@ -204,9 +252,27 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
     const issues = bound.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
     throw ApplicationFailure.nonRetryable(`invalid input for script "${script.name}": ${issues}`, 'InvalidInput');
   }
+  // The SIP events' way into the machine: signals, and what placeCall/sendRefer return (event-stream.ts).
+  const stream = new SipEventStream((event) => take(event));
+  // New runs let placeCall/sendRefer return the SIP events they waited for (COLLECT_PATCH); runs
+  // recorded before replay as they ran, every event a signal.
+  const collected: Collected | undefined = patched(COLLECT_PATCH)
+    ? {
+        begin: () => stream.begin(),
+        end: (result) => {
+          const events: OrderedSipEvent[] = [];
+          for (const raw of result?.events ?? []) {
+            const event = parseSipEvent(raw);
+            if (event) events.push(event);
+            else dropMalformed('activity result', raw);
+          }
+          stream.end(events);
+        },
+      }
+    : undefined;
   let machine: ServiceScriptMachine;
   try {
-    machine = createServiceScriptMachine(script, sipImpl(input));
+    machine = createServiceScriptMachine(script, sipImpl(input, collected));
   } catch (err) {
     throw ApplicationFailure.nonRetryable(`unusable compiled script "${script.name}": ${(err as Error).message}`, 'InvalidInput');
   }
@@ -227,6 +293,16 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
   // must survive a cancel request, which becomes the machine's own `cancel` event instead.
   const machineScope = new CancellationScope({ cancellable: false });
   const inMachineScope = (fn: () => void): void => {
+    // An activity's result is handled in the scope that scheduled it, this one: no new scope there
+    // (each costs the SDK a few promises, and each promise a stack trace).
+    if (CancellationScope.current() === machineScope) {
+      try {
+        fn();
+      } catch (err) {
+        log.error('service script step failed', { error: String(err) });
+      }
+      return;
+    }
     machineScope
       .run(async () => {
         fn();
@@ -249,6 +325,17 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
   const current = (): Progress => {
     if (!state.progress) throw new Error('the service script has not started');
     return state.progress;
+  };
+
+  /** One SIP event into the machine, from a signal or an activity's result, in stream order. */
+  const take = (event: SipEvent): void => {
+    state.received++;
+    // After the end a late NOTIFY changes nothing: the answer is given.
+    if (!state.finished) inMachineScope(() => actor.send(event));
+  };
+  const dropMalformed = (from: string, payload: unknown): void => {
+    state.dropped++;
+    log.warn('malformed SIP signal dropped', { signal: from, payload: String(JSON.stringify(payload)).slice(0, 300) });
   };
 
   /** Checkpoints only move forward: a record behind the one held is ignored. */
@@ -330,13 +417,10 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
   const onSignal = (type: SipEventType, payload: unknown): void => {
     const event = parseSipEvent(payload);
     if (!event || event.type !== type) {
-      state.dropped++;
-      log.warn('malformed SIP signal dropped', { signal: type, payload: String(JSON.stringify(payload)).slice(0, 300) });
+      dropMalformed(type, payload);
       return;
     }
-    state.received++;
-    // After the end a late NOTIFY changes nothing: the answer is given.
-    if (!state.finished) inMachineScope(() => actor.send(event));
+    stream.signal(event);
   };
   for (const type of SIP_EVENT_TYPES) setHandler(sipSignals[type], (payload: unknown) => onSignal(type, payload));
 

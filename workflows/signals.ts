@@ -3,11 +3,12 @@
 // the Node side (operations/sip-event-router.ts, operations/temporal-operations.ts) imports the same
 // definitions to send them, so the names can never drift apart.
 //
-// SIP outcomes never come back as activity results: an activity only says "the request was sent".
 // What the far end did (1xx, 2xx, a final failure, BYE, the REFER's 202 or refusal, each NOTIFY's
-// sipfrag, a subscription that ended without NOTIFY) arrives later as one signal per SIP event,
-// named exactly as the service-script machine's event (docs/scripts.md "Events"), carrying that
-// event as its only argument.
+// sipfrag, a subscription that ended without NOTIFY) arrives as one signal per SIP event, named
+// exactly as the service-script machine's event (docs/scripts.md "Events"), carrying that event as
+// its only argument. The exception: placeCall and sendRefer wait briefly after sending and return
+// the events of that time in their result (SipEventsResult), which saves a signal and a workflow
+// task each; the same event shapes, put in order by workflows/event-stream.ts.
 import { defineQuery, defineSignal, defineUpdate, type SignalDefinition } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Checkpoint, PostAnswer, Progress, ReferAnswer } from '../machines/index.ts';
@@ -26,25 +27,45 @@ const callid = z.string().regex(/^[\x21-\x7e]{1,256}$/, 'must be a Call-ID (1 to
 const status = (min: number, max: number) => z.number().int().min(min).max(max);
 const reason = z.string().max(256);
 const ids = { acallid: callid.optional(), dialogid: z.string().regex(/^rDlg-[0-9]{3}-[A-Za-z0-9]{6}$/).optional() };
+/** Set by the router once an activity of the workflow has collected events (see SipEventsResult):
+ * the event's place in the workflow's stream, for putting a signal back behind a result. */
+const order = { seq: z.number().int().min(1).optional(), epoch: z.string().min(1).max(64).optional() };
 
-/** What a signal's payload must look like; the router checks before sending, the workflow again. */
-export const sipEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('sip.provisional'), callid, status: status(100, 199), reason }),
-  z.object({ type: z.literal('sip.answered'), callid, status: status(200, 299).optional(), reason: reason.optional() }),
+/** What a signal's payload must look like; the router checks before sending, the workflow again.
+ * Module-private, as every schema of the preloaded workflow modules (see run-script.ts). */
+const sipEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('sip.provisional'), callid, status: status(100, 199), reason, ...order }),
+  z.object({ type: z.literal('sip.answered'), callid, status: status(200, 299).optional(), reason: reason.optional(), ...order }),
   /** status 0: nothing was heard (transport failure, Timer B). */
-  z.object({ type: z.literal('sip.failed'), callid, status: z.union([z.literal(0), status(300, 699)]), reason }),
-  z.object({ type: z.literal('sip.bye'), callid }),
-  z.object({ type: z.literal('refer.accepted'), callid }),
-  z.object({ type: z.literal('refer.rejected'), callid, status: status(300, 699), reason }),
+  z.object({ type: z.literal('sip.failed'), callid, status: z.union([z.literal(0), status(300, 699)]), reason, ...order }),
+  z.object({ type: z.literal('sip.bye'), callid, ...order }),
+  z.object({ type: z.literal('refer.accepted'), callid, ...order }),
+  z.object({ type: z.literal('refer.rejected'), callid, status: status(300, 699), reason, ...order }),
   /** `sipfrag` is the NOTIFY body as received: the machine reads its first line (unreadable → unknown). */
-  z.object({ type: z.literal('notify.sipfrag'), callid, sipfrag: z.string().max(4096), ...ids }),
-  z.object({ type: z.literal('notify.none'), callid }),
+  z.object({ type: z.literal('notify.sipfrag'), callid, sipfrag: z.string().max(4096), ...ids, ...order }),
+  z.object({ type: z.literal('notify.none'), callid, ...order }),
 ]);
 
+/** Where an event stands in its workflow's stream: `seq` counts from 1 per router `epoch`. */
+export interface EventOrder {
+  seq?: number;
+  epoch?: string;
+}
+export type OrderedSipEvent = SipEvent & EventOrder;
+
 /** The event, if the payload is one; `undefined` for anything else (never throws). */
-export function parseSipEvent(payload: unknown): SipEvent | undefined {
+export function parseSipEvent(payload: unknown): OrderedSipEvent | undefined {
   const r = sipEventSchema.safeParse(payload);
-  return r.success ? (r.data as SipEvent) : undefined;
+  return r.success ? (r.data as OrderedSipEvent) : undefined;
+}
+
+/**
+ * What placeCall and sendRefer return when the workflow asks them to collect (`collectMs`): the
+ * SIP events of the operation that came while the activity waited after sending, in order, instead
+ * of one signal each. Events after the activity returned come as signals again.
+ */
+export interface SipEventsResult {
+  events: OrderedSipEvent[];
 }
 
 type EventOf<T extends SipEventType> = Extract<SipEvent, { type: T }>;

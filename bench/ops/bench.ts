@@ -12,6 +12,7 @@
 // Environment: POST_RATES="5 10 20"  POST_MODES="0 4"  POST_S=20 (seconds per POST step)  WARMUP_OPS=40
 //   REFER_RATES="5 10 20 50"  REFER_S=20  REFER_MODE=4  STOP_ON_FAIL=0 (stop the REFER steps after this many failed; 0: never)
 //   SIP_PORT=5160  UAS_PORT=5190  UAC_PORT=5170
+//   SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": extra node options for the server (profiling)
 //   BENCH_TEMPORAL=memory: EXPERIMENT, a Temporal dev server started apart with its store in memory
 //   (no SQLite file) instead of the embedded one; the server then runs without the temporal role.
 // Results: bench/ops/results/<UTC time>/ (run.json, steps.jsonl, ops-*.jsonl, probe.jsonl, logs, SIPp
@@ -47,6 +48,7 @@ const SIP_PORT = Number(env('SIP_PORT', '5160'));
 const UAS_PORT = Number(env('UAS_PORT', '5190'));
 const UAC_PORT = Number(env('UAC_PORT', '5170'));
 const TEMPORAL_MEMORY = process.env.BENCH_TEMPORAL === 'memory';
+const SERVER_NODE_ARGS = env('SERVER_NODE_ARGS', '').split(/\s+/).filter(Boolean);
 const parts = process.argv.slice(2).length ? process.argv.slice(2) : ['post', 'refer'];
 
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -92,7 +94,7 @@ async function startServer(): Promise<Server> {
   }
   const cfg = await benchConfig(SIP_PORT, UAS_PORT, temporalAddress);
   const out = openSync(join(res, 'server.log'), 'a');
-  const child = startGroup(process.execPath, ['--import', 'tsx', '--import', join(here, 'probe-preload.mjs'), join(root, 'bin/callctl.ts'), 'start', '--config', cfg.file], {
+  const child = startGroup(process.execPath, [...SERVER_NODE_ARGS, '--import', 'tsx', '--import', join(here, 'probe-preload.mjs'), join(root, 'bin/callctl.ts'), 'start', '--config', cfg.file], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', BENCH_OPS_PROBE_FILE: probeFile },
     out,

@@ -13,7 +13,7 @@ import type { Config } from '../../config/schema.ts';
 import { ManualClock } from '../../lib/clock.ts';
 import { SipEventRouter } from '../../operations/sip-event-router.ts';
 import { TemporalOperations } from '../../operations/temporal-operations.ts';
-import { workflowsPath } from '../../server/workers.ts';
+import { WORKFLOW_BUNDLER_OPTIONS, workflowsPath } from '../../server/workers.ts';
 import type { CallStore } from '../../store/call-store.ts';
 import { OPS_TASK_QUEUE, sipTaskQueue } from '../../temporal/task-queues.ts';
 import { startTestTemporal } from '../helpers/temporal-env.ts';
@@ -44,7 +44,7 @@ export async function startOpsHarness(dialogs: DialogSpec[] = []): Promise<OpsHa
   const router = new SipEventRouter({ client: env.client, releaseGraceMs: 2_000 });
   sip.connect((callid, event) => router.deliver(callid, event));
 
-  const workflowWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: OPS_TASK_QUEUE, workflowsPath });
+  const workflowWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: OPS_TASK_QUEUE, workflowsPath, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS });
   const sipWorker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: sipTaskQueue(config.node),

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../server/workers.ts';
+import { WORKFLOW_BUNDLER_OPTIONS, workflowsPath } from '../../server/workers.ts';
 
 try {
   // The SDK logs every replay worker's state changes at INFO; warnings are enough.
@@ -24,20 +24,32 @@ async function replayAll(path: string, only?: (file: string) => boolean): Promis
   const chosen = fixtures.filter((f) => !only || only(f.file));
   const results: ReplayResult[] = [];
   const histories = chosen.map((f) => ({ workflowId: f.file.replace(/\.json$/, ''), history: f.history }));
-  for await (const r of Worker.runReplayHistories({ workflowsPath: path, replayName: 'operations-replay' }, histories)) results.push(r);
+  // The server's bundle options (preloaded modules) for the real code; the drifted copy plain.
+  const bundlerOptions = path === workflowsPath ? WORKFLOW_BUNDLER_OPTIONS : undefined;
+  for await (const r of Worker.runReplayHistories({ workflowsPath: path, replayName: 'operations-replay', bundlerOptions }, histories)) results.push(r);
   return results.map((r) => ({ file: `${r.workflowId}.json`, error: r.error ? `${r.error.name}: ${r.error.message}` : undefined }));
 }
 
 describe('operation workflow histories replay against the current code', () => {
   it('has a fixture for every operation and outcome recorded', () => {
+    // Each twice: as first recorded, every SIP event a signal, and with the events that placeCall
+    // and sendRefer return (-collect, patch sip-events-in-activity-results).
     expect(fixtures.map((f) => f.file)).toEqual([
+      'invite-join-collect.json',
       'invite-join.json',
+      'post-busy-collect.json',
       'post-busy.json',
+      'post-cancelled-collect.json',
       'post-cancelled.json',
+      'post-happy-dtmf-mode5-collect.json',
       'post-happy-dtmf-mode5.json',
+      'post-happy-mode0-collect.json',
       'post-happy-mode0.json',
+      'post-no-answer-collect.json',
       'post-no-answer.json',
+      'refer-fail-back-collect.json',
       'refer-fail-back.json',
+      'refer-no-notify-collect.json',
       'refer-no-notify.json',
     ]);
   });

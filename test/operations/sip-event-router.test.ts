@@ -117,4 +117,76 @@ describe('SipEventRouter', () => {
     expect(await router.deliver('b1', { type: 'refer.accepted' })).toEqual({ status: 'failed', workflowId: 'op-x', error: '14 UNAVAILABLE' });
     expect(router.owner('b1')).toBe('op-x');
   });
+
+  describe('collection by a sending activity', () => {
+    const settled = (e: { type: string }) => e.type === 'sip.answered';
+
+    it("while an activity collects, the workflow's events go to it, numbered, and nothing is signalled", async () => {
+      const { client, sent } = fakeClient();
+      const router = new SipEventRouter({ client });
+      router.register('c1', 'op-1');
+      const collector = router.collect('op-1');
+      expect(collector).toBeDefined();
+      expect(await router.deliver('c1', { type: 'sip.provisional', status: 180, reason: 'Ringing' })).toEqual({ status: 'collected', workflowId: 'op-1' });
+      const waiting = collector!.wait(settled, 5_000);
+      await router.deliver('c1', { type: 'sip.answered', status: 200, reason: 'OK' });
+      const events = await waiting;
+      expect(events.map((e) => [e.type, e.seq])).toEqual([
+        ['sip.provisional', 1],
+        ['sip.answered', 2],
+      ]);
+      expect(new Set(events.map((e) => e.epoch)).size).toBe(1);
+      expect(sent).toEqual([]);
+    });
+
+    it('gives up after maxMs with what it has; later events are signalled with the next numbers', async () => {
+      const { client, sent } = fakeClient();
+      const router = new SipEventRouter({ client });
+      router.register('c1', 'op-1');
+      const collector = router.collect('op-1')!;
+      await router.deliver('c1', { type: 'sip.provisional', status: 180, reason: 'Ringing' });
+      const events = await collector.wait(settled, 20);
+      expect(events.map((e) => e.type)).toEqual(['sip.provisional']);
+      await router.deliver('c1', { type: 'sip.answered' });
+      expect(sent.map((s) => [s.signal, (s.payload as { seq?: number }).seq])).toEqual([['sip.answered', 2]]);
+    });
+
+    it('returns only after the signals queued before it were sent, so none can land behind the result', async () => {
+      const { client, sent } = fakeClient({ delay: (n) => (n === 0 ? 40 : 0) });
+      const router = new SipEventRouter({ client });
+      router.register('c1', 'op-1');
+      void router.deliver('c1', { type: 'sip.provisional', status: 100, reason: 'Trying' });
+      const collector = router.collect('op-1')!;
+      await router.deliver('c1', { type: 'sip.answered' });
+      const events = await collector.wait(settled, 5_000);
+      expect(events.map((e) => e.type)).toEqual(['sip.answered']);
+      expect(sent.map((s) => s.signal)).toEqual(['sip.provisional']);
+    });
+
+    it('one collector per workflow at a time; an abandoned one sends what it took as signals, in order', async () => {
+      const { client, sent } = fakeClient();
+      const router = new SipEventRouter({ client });
+      router.register('c1', 'op-1');
+      const first = router.collect('op-1')!;
+      expect(router.collect('op-1')).toBeUndefined();
+      await router.deliver('c1', { type: 'sip.provisional', status: 180, reason: 'Ringing' });
+      await router.deliver('c1', { type: 'sip.answered' });
+      first.abandon();
+      await router.deliver('c1', { type: 'sip.bye' });
+      expect(sent.map((s) => [s.signal, (s.payload as { seq?: number }).seq])).toEqual([
+        ['sip.provisional', 1],
+        ['sip.answered', 2],
+        ['sip.bye', 3],
+      ]);
+      expect(router.collect('op-1')).toBeDefined();
+    });
+
+    it("events of workflows that never collected carry no numbers (the signal payload is as before)", async () => {
+      const { client, sent } = fakeClient();
+      const router = new SipEventRouter({ client });
+      router.register('c1', 'op-1');
+      await router.deliver('c1', { type: 'sip.bye' });
+      expect(sent[0]?.payload).toEqual({ type: 'sip.bye', callid: 'c1' });
+    });
+  });
 });
