@@ -13,9 +13,11 @@ import {
   InviteClientTransaction,
   LocalResponse,
   type ClientTransaction,
+  type ClientTransactionUser,
   type InviteServerTransaction,
   type ServerTransaction,
   type TransactionLayer,
+  TransactionKind,
 } from '../sip/transaction/index.ts';
 import type { Destination, Source, TransportLayer } from '../sip/transport/index.ts';
 import type { CallStore } from '../store/call-store.ts';
@@ -157,6 +159,8 @@ export class B2bCall {
   readonly #forks: B2bFork[] = [];
   /** Client transactions we started on the legs (BYE, relayed requests): the call ends after them. */
   readonly #pending = new Set<ClientTransaction>();
+  /** Re-INVITEs relayed from a leg: their callbacks are let go with the call (#release). */
+  readonly #relayedInvites = new Set<ServerTransaction>();
   #state: CallState = CallState.Forking;
   #winner: B2bFork | undefined;
   #aAcked = false;
@@ -418,17 +422,9 @@ export class B2bCall {
    * want (§13.2.2.4, §15).
    */
   #ackAndBye(fork: B2bFork, res: SipResponse): void {
-    let d: SipDialog;
-    try {
-      d = SipDialog.fromResponse(fork.request, res);
-    } catch {
-      return;
-    }
-    const ack = d.createAck(fork.request.cseq!.seq);
-    fork.lateAcks.set(d.id.remoteTag, ack);
-    this.#sendAck(ack, fork.destination);
-    this.#send(d.createRequest('BYE'), fork.destination);
-    d.terminate();
+    const bye = ackUnwanted2xx(fork, res, (ack) => this.#sendAck(ack, fork.destination));
+    if (!bye) return;
+    this.#send(bye, fork.destination);
     if (fork !== this.#winner && fork.state !== ForkState.Failed) {
       fork.state = ForkState.Failed;
       this.#forkSettled();
@@ -667,6 +663,7 @@ export class B2bCall {
     this.#offer = relay;
     if (method === 'INVITE') {
       tx.user = { onNoAck: () => this.#endBothLegs('no-ack') };
+      this.#relayedInvites.add(tx);
       this.#ctx.bindServerInvite(tx, () => this.#cancelOffer(relay));
     }
     const out = far.dialog.createRequest(method, {
@@ -872,10 +869,31 @@ export class B2bCall {
       ctx.unbindForkCallId(f.callId);
     }
     ctx.store.delete(this.dialogid);
+    this.#release();
     this.#anchor.close().catch((e: unknown) => this.#log.error('media session not closed', { err: e instanceof Error ? e.message : String(e) }));
     this.#log.info('call over', { cause: this.#endCause });
     ctx.ended(this);
     this.#resolveFinished();
+  }
+
+  /**
+   * The call's INVITE transactions outlive it (RFC 6026: Timers L and M wait 64*T1): from now on
+   * their callbacks keep only what the RFC still asks of them, not the call, its media and its
+   * forks, which would otherwise stay in memory for 32 s after every call.
+   */
+  #release(): void {
+    // Past the end every callback of a server INVITE of ours would find nothing left to do.
+    this.#tx.user = {};
+    for (const tx of this.#relayedInvites) tx.user = {};
+    this.#relayedInvites.clear();
+    const { transactions } = this.#ctx;
+    const log = this.#log;
+    for (const fork of this.#forks) if (fork.tx) fork.tx.user = lingeringFork(fork, transactions, log);
+    // What stays is kept to match retransmissions: the typed forms read during the call (a Map per
+    // URI and Via among them, a quarter of what stays) are parsed again should anything read them.
+    this.#tx.request.headers.dropTypedForms();
+    this.#tx.finalResponse?.headers.dropTypedForms();
+    for (const fork of this.#forks) fork.request.headers.dropTypedForms();
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -892,6 +910,9 @@ export class B2bCall {
       // A leg's request is over for the call at its final response (the transaction itself lingers
       // for Timer K to absorb retransmissions, which the call need not wait for).
       const done = (t: ClientTransaction) => {
+        // Timer K keeps a non-INVITE transaction 5 s after its final response, which needs nothing
+        // of the call any more. An INVITE's 2xx retransmissions still come to `onFinal` (its ACK).
+        if (t.kind === TransactionKind.NonInviteClient) t.user = {};
         if (this.#pending.delete(t)) this.#maybeFinish();
       };
       const tx = this.#ctx.transactions.sendRequest(req, destination, {
@@ -962,4 +983,57 @@ export class B2bCall {
       participants: [...this.#participants],
     });
   }
+}
+
+/**
+ * §13.2.2.4, §15: a 2xx we do not take (another fork won, or the call is over) is acknowledged, and
+ * its dialog ended at once: the ACK (kept on the fork, for the 2xx's retransmissions) goes through
+ * `sendAck`, the BYE is returned for the caller to send. Undefined when the 2xx makes no dialog.
+ */
+function ackUnwanted2xx(fork: B2bFork, res: SipResponse, sendAck: (ack: SipRequest) => void): SipRequest | undefined {
+  let d: SipDialog;
+  try {
+    d = SipDialog.fromResponse(fork.request, res);
+  } catch {
+    return undefined;
+  }
+  const ack = d.createAck(fork.request.cseq!.seq);
+  fork.lateAcks.set(d.id.remoteTag, ack);
+  sendAck(ack);
+  const bye = d.createRequest('BYE');
+  d.terminate();
+  return bye;
+}
+
+/**
+ * A fork's INVITE transaction after its call ended: what RFC 6026's Timer M is for. Every
+ * retransmitted 2xx gets its ACK again (§13.2.2.4); a 2xx from a dialog never seen is ACKed and
+ * ended with BYE, as the call does with a late answer.
+ */
+function lingeringFork(fork: B2bFork, transactions: TransactionLayer, log: Logger): ClientTransactionUser {
+  const sendAck = (ack: SipRequest) =>
+    transactions.sendAck(ack, fork.destination).catch((e: unknown) => log.info('ACK not sent', { err: e instanceof Error ? e.message : String(e) }));
+  return {
+    onResponse: (res) => {
+      if (res.status < 200 || res.status >= 300) return;
+      const tag = res.to?.tag ?? '';
+      if (fork.dialog && fork.dialog.id.remoteTag === tag) {
+        if (fork.ack) void sendAck(fork.ack);
+        return;
+      }
+      const late = fork.lateAcks.get(tag);
+      if (late) {
+        void sendAck(late);
+        return;
+      }
+      const bye = ackUnwanted2xx(fork, res, (ack) => void sendAck(ack));
+      if (!bye) return;
+      try {
+        transactions.sendRequest(bye, fork.destination);
+      } catch (e) {
+        log.warn('request not sent', { method: 'BYE', err: e instanceof Error ? e.message : String(e) });
+      }
+      log.info('late 2xx acknowledged and ended', { fork: fork.index });
+    },
+  };
 }

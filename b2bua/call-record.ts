@@ -52,12 +52,19 @@ export function participantOf(account: SipAccount): Participant {
 export function storedDialog(view: CallView, clock: Clock, opts: DialogOpts): StoredDialog {
   const aLeg: Leg = { callid: view.acallid, expirets: 'undefined', localuri: view.a.localuri, remoteuri: view.a.remoteuri, side: 'a' };
   const bLegs: Leg[] = view.b.map((b) => {
-    const leg = { callid: b.callid, expirets: 'undefined', localuri: b.localuri, remoteuri: b.remoteuri, side: 'b' } as Leg;
     const at = b.expiresAt;
-    if (at !== undefined) {
-      Object.defineProperty(leg, 'expirets', { enumerable: true, configurable: true, get: () => Math.max(0, at - clock.now()) });
-    }
-    return leg;
+    if (at === undefined) return { callid: b.callid, expirets: 'undefined', localuri: b.localuri, remoteuri: b.remoteuri, side: 'b' };
+    // An accessor in the literal (enumerable and configurable, like a defined one) keeps the object's
+    // shape fast; defineProperty on a built object made it a slow dictionary, once per put.
+    return {
+      callid: b.callid,
+      get expirets() {
+        return Math.max(0, at - clock.now());
+      },
+      localuri: b.localuri,
+      remoteuri: b.remoteuri,
+      side: 'b',
+    };
   });
   return {
     dialog: {

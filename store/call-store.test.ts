@@ -47,6 +47,25 @@ describe('CallStore', () => {
     expect(s.size).toBe(1);
   });
 
+  it('a put that keeps some keys and changes others moves only those, across dialogs sharing keys', () => {
+    const s = new CallStore();
+    s.put(sampleDialog('rDlg-001-aaaaaa'));
+    s.put(sampleDialog('rDlg-001-bbbbbb'));
+    const a2 = sampleDialog('rDlg-001-aaaaaa', { inviteid: 'inv-x', uris: ['<sip:12@d>', '<sip:12@d>', '<sip:13@d>'] });
+    a2.participants.push({ domain: 'D', sipuserId: 2, login: 'sip2', phonenumber: '12' });
+    s.put(a2);
+    s.put(a2);
+    expect(s.byInviteId('inv-rDlg-001-aaaaaa')).toEqual([]);
+    expect(s.byInviteId('inv-x')).toEqual(['rDlg-001-aaaaaa']);
+    expect(s.byUri('sip:sip1@d')).toEqual(['rDlg-001-bbbbbb']);
+    expect(s.byUri('sip:12@d').sort()).toEqual(['rDlg-001-aaaaaa', 'rDlg-001-bbbbbb']);
+    expect(s.byUri('sip:13@d')).toEqual(['rDlg-001-aaaaaa']);
+    expect(s.byAccount('d', 1).sort()).toEqual(['rDlg-001-aaaaaa', 'rDlg-001-bbbbbb']);
+    expect(s.byAccount('d', 2)).toEqual(['rDlg-001-aaaaaa']);
+    s.delete('rDlg-001-aaaaaa');
+    expect([s.byUri('sip:13@d'), s.byAccount('d', 2), s.byInviteId('inv-x'), s.byUri('sip:12@d')]).toEqual([[], [], [], ['rDlg-001-bbbbbb']]);
+  });
+
   it('delete removes the dialog from every index', () => {
     const s = new CallStore();
     s.put(sampleDialog('rDlg-001-aaaaaa'));

@@ -49,12 +49,20 @@ export class CallStore {
     return this.#dialogs.values();
   }
 
-  /** Inserts or replaces a dialog, keeping every index in step. */
+  /**
+   * Inserts or replaces a dialog, keeping every index in step. A call is put on each state change
+   * with mostly the same keys: only the keys that changed are moved.
+   */
   put(entry: StoredDialog): void {
     const id = entry.dialog.dialogid;
-    this.#unindex(id);
+    const old = this.#dialogs.get(id);
     this.#dialogs.set(id, entry);
-    for (const [index, key] of this.#keys(entry)) add(index, key, id);
+    if (old) {
+      this.#reindex(this.#byInviteId, id, [old.dialog.inviteid], [entry.dialog.inviteid]);
+      this.#reindex(this.#byCallId, id, old.dialog.callids, entry.dialog.callids);
+      this.#reindex(this.#byUri, id, uriKeys(old), uriKeys(entry));
+      this.#reindex(this.#byAccount, id, accountKeys(old), accountKeys(entry));
+    } else this.#index(entry, id, add);
     this.#emit({ op: 'put', entry });
   }
 
@@ -73,9 +81,24 @@ export class CallStore {
   #unindex(dialogid: string): boolean {
     const entry = this.#dialogs.get(dialogid);
     if (!entry) return false;
-    for (const [index, key] of this.#keys(entry)) remove(index, key, dialogid);
+    this.#index(entry, dialogid, remove);
     this.#dialogs.delete(dialogid);
     return true;
+  }
+
+  /** Adds (or removes) every key of an entry. */
+  #index(entry: StoredDialog, id: string, op: (index: Index, key: string, id: string) => void): void {
+    const d: Dialog = entry.dialog;
+    op(this.#byInviteId, d.inviteid, id);
+    for (const c of d.callids) op(this.#byCallId, c, id);
+    for (const u of d.uris) op(this.#byUri, bareUri(u), id);
+    for (const p of entry.participants) op(this.#byAccount, accountKey(p.domain, p.sipuserId), id);
+  }
+
+  /** Moves a dialog from the keys it had to the keys it has, touching only those that differ. */
+  #reindex(index: Index, id: string, before: readonly string[], after: readonly string[]): void {
+    for (const k of before) if (!after.includes(k)) remove(index, k, id);
+    for (const k of after) if (!before.includes(k)) add(index, k, id);
   }
 
   #emit(change: StoreChange): void {
@@ -104,14 +127,14 @@ export class CallStore {
   byAccount(domain: string, sipuserId: number): string[] {
     return [...(this.#byAccount.get(accountKey(domain, sipuserId)) ?? [])];
   }
+}
 
-  *#keys(entry: StoredDialog): Generator<[Index, string]> {
-    const d: Dialog = entry.dialog;
-    yield [this.#byInviteId, d.inviteid];
-    for (const c of d.callids) yield [this.#byCallId, c];
-    for (const u of d.uris) yield [this.#byUri, bareUri(u)];
-    for (const p of entry.participants) yield [this.#byAccount, accountKey(p.domain, p.sipuserId)];
-  }
+function uriKeys(entry: StoredDialog): string[] {
+  return entry.dialog.uris.map(bareUri);
+}
+
+function accountKeys(entry: StoredDialog): string[] {
+  return entry.participants.map((p) => accountKey(p.domain, p.sipuserId));
 }
 
 export function accountKey(domain: string, sipuserId: number): string {

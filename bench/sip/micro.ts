@@ -13,6 +13,9 @@ const { hashHex } = await import(`${root}/sip/auth/digest-algorithm.ts`);
 const { randomAlnum } = await import(`${root}/store/ids.ts`);
 const { PortPool } = await import(`${root}/media/port-pool.ts`);
 const { systemClock } = await import(`${root}/lib/clock.ts`);
+const { CallStore } = await import(`${root}/store/call-store.ts`);
+const { storedDialog } = await import(`${root}/b2bua/call-record.ts`);
+const { createLogger } = await import(`${root}/lib/log.ts`);
 
 const invite = Buffer.from(
   [
@@ -56,6 +59,34 @@ const codec = new NonceCodec({ clock: systemClock });
 bench('nonce issue + check', () => codec.check(codec.issue('test.rootdomain.ru'), 'test.rootdomain.ru'));
 bench('MD5 hashHex of a short string', () => hashHex('MD5', 'sip1:test.rootdomain.ru:secret1'));
 bench('randomAlnum(6)', () => randomAlnum(6));
+
+// The call record as a call writes it: put at forking, ringing, answered and closing, then removed.
+const store = new CallStore();
+let callNo = 0;
+const participants = [
+  { domain: 'test.rootdomain.ru', sipuserId: 1, login: 'sip1', phonenumber: '11' },
+  { domain: 'test.rootdomain.ru', sipuserId: 2, login: 'sip2', phonenumber: '12' },
+];
+bench('call record: 4 puts and a delete (storedDialog + CallStore)', () => {
+  const id = `rDlg-001-${++callNo}`;
+  const base = { dialogid: id, inviteid: `inv-${callNo}`, acallid: `${callNo}-a@h`, startts: 1, site: 'SITE1', participants };
+  const a = { localuri: '<sip:12@test.rootdomain.ru>', remoteuri: '<sip:sip1@test.rootdomain.ru>' };
+  const b = [{ callid: `rB2-001-${callNo}-01-${callNo}-a@h`, localuri: '<sip:11@test.rootdomain.ru>', remoteuri: '<sip:12@test.rootdomain.ru>', expiresAt: 1e15 }];
+  const answered = [{ ...b[0]!, expiresAt: undefined }];
+  store.put(storedDialog({ ...base, status: 'forking', a, b }, systemClock, {}));
+  store.put(storedDialog({ ...base, status: 'forking', a, b }, systemClock, {}));
+  store.put(storedDialog({ ...base, status: 'dialog', a, b: answered }, systemClock, {}));
+  store.put(storedDialog({ ...base, status: 'closing', a, b: answered }, systemClock, {}));
+  store.delete(id);
+}, 20_000);
+bench('systemClock: setTimeout then clearTimeout', () => systemClock.clearTimeout(systemClock.setTimeout(() => {}, 60_000)), 200_000);
+const quiet = createLogger({ level: 'warn', sink: () => {} });
+bench('logger (level warn): a child with fields, 3 lines below the level', () => {
+  const l = quiet.child('call', { dialogid: 'rDlg-001-x', callid: 'c@h' });
+  l.info('call started', { from: 'sip1', to: '12', forks: 1 });
+  l.debug('transaction state', { tx: 'z9hG4bK|INVITE', from: 'calling', to: 'proceeding' });
+  l.info('call over', { cause: 'bye-a' });
+}, 200_000);
 
 // Port pairs as a relay session takes them: listeners on, then released; 20 at a time.
 for (const idlePairs of [0, 1024]) {

@@ -55,10 +55,24 @@ export function splitList(value: string): string[] {
   return out;
 }
 
-function checkValue(name: string, value: string): string {
+/** Names already checked, with their keys: code appends the same few names to every message. */
+const checkedNames = new Map<string, string>();
+const CHECKED_NAMES_MAX = 512;
+
+/** The key of a header name given by code; throws TypeError when it is not a token. */
+function keyOfName(name: string): string {
+  const known = checkedNames.get(name);
+  if (known !== undefined) return known;
   if (!isToken(name)) throw new TypeError(`invalid SIP header name: ${JSON.stringify(name)}`);
+  const key = headerKey(name);
+  // Bounded: names that come from the network (relayed headers) must not grow it without end.
+  if (checkedNames.size < CHECKED_NAMES_MAX) checkedNames.set(name, key);
+  return key;
+}
+
+function checkValue(name: string, value: string): string {
   // CR or LF in a value would start a header of the caller's choosing on the wire.
-  if (/[\r\n]/.test(value)) throw new TypeError(`SIP header ${name} must not contain CR or LF`);
+  if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) throw new TypeError(`SIP header ${name} must not contain CR or LF`);
   return trimWsp(value);
 }
 
@@ -135,8 +149,8 @@ export class SipHeaders implements Iterable<HeaderField> {
 
   /** Adds a line at the end. */
   append(name: string, value: string): this {
+    const key = keyOfName(name);
     const v = checkValue(name, value);
-    const key = headerKey(name);
     this.#fields.push({ name, key, value: v });
     this.#invalidate(key);
     return this;
@@ -159,8 +173,8 @@ export class SipHeaders implements Iterable<HeaderField> {
 
   /** Adds a line before every other line of the same header (a new top Via or Record-Route). */
   prepend(name: string, value: string): this {
+    const key = keyOfName(name);
     const v = checkValue(name, value);
-    const key = headerKey(name);
     const at = this.#fields.findIndex((f) => f.key === key);
     this.#fields.splice(at < 0 ? this.#fields.length : at, 0, { name, key, value: v });
     this.#invalidate(key);
@@ -169,8 +183,8 @@ export class SipHeaders implements Iterable<HeaderField> {
 
   /** Replaces every line of the header with one, kept where the first one was. */
   set(name: string, value: string): this {
+    const key = keyOfName(name);
     const v = checkValue(name, value);
-    const key = headerKey(name);
     const at = this.#fields.findIndex((f) => f.key === key);
     if (at < 0) return this.append(name, v);
     this.#fields = this.#fields.filter((f, i) => i === at || f.key !== key);
@@ -199,6 +213,20 @@ export class SipHeaders implements Iterable<HeaderField> {
     else this.#fields[at] = { name: f.name, key, value: parts.slice(1).join(', ') };
     this.#invalidate(key);
     return true;
+  }
+
+  /**
+   * Replaces the first value of list header `spec` with `value`, written in a line of its own where
+   * the header's first line was, like removeFirstValue then prepend. `typed` is the typed form of
+   * `value`, exactly what parsing it gives: the typed forms of the other values stay as parsed (a
+   * received request's top Via, stamped with its source, is not parsed again).
+   */
+  replaceFirstValue<T>(spec: HeaderSpec<T>, value: string, typed: T): this {
+    const before = this.#allCache?.get(spec.key);
+    this.removeFirstValue(spec.name);
+    this.prepend(spec.name, value);
+    if (before !== undefined && before.length > 0) this.#allCache!.set(spec.key, [typed, ...before.slice(1)]);
+    return this;
   }
 
   clone(): SipHeaders {
@@ -246,6 +274,15 @@ export class SipHeaders implements Iterable<HeaderField> {
     }
     cache.set(spec.key, out);
     return out;
+  }
+
+  /**
+   * Forgets the typed forms parsed so far; they are parsed again when read. For messages kept only
+   * to match retransmissions (a transaction waiting out its timers after the call).
+   */
+  dropTypedForms(): void {
+    this.#cache = undefined;
+    this.#allCache = undefined;
   }
 
   #invalidate(key: string): void {

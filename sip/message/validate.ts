@@ -21,21 +21,28 @@ function missing(name: string): SipParseError {
 
 /** Position of each typed header in ALL_SPECS: the first malformed one is reported in that order. */
 const SPEC_ORDER = new Map(ALL_SPECS.map((spec, i) => [spec.key, i]));
+if (ALL_SPECS.length > 64) throw new Error('checkTypedHeaders keeps the typed headers present in two 32-bit masks');
+
+function checkSpec(h: SipHeaders, i: number): void {
+  const spec = ALL_SPECS[i]!;
+  if (spec.list || spec.repeatable) h.all(spec);
+  else h.one(spec);
+}
 
 /** Parses every header that has a typed form, surfacing the first malformed one. */
 function checkTypedHeaders(h: SipHeaders): void {
-  // One pass over the message's lines finds the typed ones (instead of a scan per known header).
-  const present: number[] = [];
+  // One pass over the message's lines finds the typed ones (instead of a scan per known header);
+  // bit masks keep them in ALL_SPECS order without an array to sort per message.
+  let low = 0;
+  let high = 0;
   for (const f of h) {
     const i = SPEC_ORDER.get(f.key);
-    if (i !== undefined && !present.includes(i)) present.push(i);
+    if (i === undefined) continue;
+    if (i < 32) low |= 1 << i;
+    else high |= 1 << (i - 32);
   }
-  present.sort((x, y) => x - y);
-  for (const i of present) {
-    const spec = ALL_SPECS[i]!;
-    if (spec.list || spec.repeatable) h.all(spec);
-    else h.one(spec);
-  }
+  for (let i = 0; low !== 0; i++, low >>>= 1) if (low & 1) checkSpec(h, i);
+  for (let i = 32; high !== 0; i++, high >>>= 1) if (high & 1) checkSpec(h, i);
   // Contact = STAR / contact-param list: the wildcard stands alone (§20.10).
   const contacts = h.all(H.contact);
   if (contacts.length > 1 && contacts.includes('*')) {

@@ -81,6 +81,11 @@ export class TransactionLayer {
       logger: this.#logger,
       config: this.config,
       send: (m, d) => this.#transport.send(m, d),
+      sendOr: (m, d, onError) => {
+        const t = this.#transport;
+        if (t.sendOr) t.sendOr(m, d, onError);
+        else t.send(m, d).catch(onError);
+      },
       terminated: (tx) => this.#terminated(tx),
       accepted: (tx, res) => this.#accepted(tx, res),
     };

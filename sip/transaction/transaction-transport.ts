@@ -6,6 +6,8 @@ import type { Destination, Source } from '../transport/types.ts';
 export interface TransactionTransport {
   /** Sends one message; rejects (never throws) when the transport fails. */
   send(message: SipMessage, destination: Destination): Promise<void>;
+  /** send without a Promise: a failure calls `onError`, always after the call returns. Optional. */
+  sendOr?(message: SipMessage, destination: Destination, onError: (error: Error) => void): void;
   /**
    * §18.1.1: adds the top Via of a request we originate (sent-by, transport, fresh branch, rport)
    * and returns the destination to use for it and everything sent in its transaction.

@@ -17,6 +17,8 @@ export interface TransactionContext {
   readonly logger: Logger;
   readonly config: TransactionTimerConfig;
   send(message: SipMessage, destination: Destination): Promise<void>;
+  /** send without a Promise per message: a failure calls `onError` after the call returns. */
+  sendOr(message: SipMessage, destination: Destination, onError: (error: Error) => void): void;
   /** The transaction entered Terminated: take it out of the tables. */
   terminated(tx: Transaction): void;
 }
@@ -105,12 +107,17 @@ export abstract class Transaction {
 
   /** Hands a message to the transport; a failure reaches transportError unless already terminated. */
   protected transmit(message: SipMessage, destination: Destination): void {
-    this.ctx.send(message, destination).catch((e: unknown) => {
-      if (this.isTerminated) return;
-      const err = e instanceof Error ? e : new Error(String(e));
-      this.log.info('transport error', { tx: this.id, kind: this.kind, err: err.message });
-      this.transportError(err);
-    });
+    this.ctx.sendOr(message, destination, (this.#onSendError ??= (e: unknown) => this.#sendFailed(e)));
+  }
+
+  /** One callback per transaction for the failures of all its sends. */
+  #onSendError: ((e: unknown) => void) | undefined;
+
+  #sendFailed(e: unknown): void {
+    if (this.isTerminated) return;
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.log.info('transport error', { tx: this.id, kind: this.kind, err: err.message });
+    this.transportError(err);
   }
 
   /** §17.1.4, §17.2.4. */

@@ -1,7 +1,7 @@
 // The address a transport advertises in Via sent-by (§18.1.1) when it listens on a wildcard.
 import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { normalizeHost } from './via-handling.ts';
+import { isDottedQuad, normalizeHost } from './via-handling.ts';
 
 /** True for 0.0.0.0 and ::, which a peer cannot send to. */
 export function isUnspecified(host: string): boolean {
@@ -28,6 +28,7 @@ export function advertisedHost(bindHost: string): string {
 /** 4 or 6: the family of an address literal; undefined for a host name. Unspecified `::` is dual-stack. */
 export function familyOf(host: string): 4 | 6 | undefined {
   const h = normalizeHost(host);
+  if (isDottedQuad(h)) return 4;
   if (isIPv6(h)) return 6;
   if (/^\d+\.\d+\.\d+\.\d+$/.test(h)) return 4;
   return undefined;

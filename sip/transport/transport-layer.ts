@@ -110,6 +110,16 @@ export class TransportLayer {
     return t.send(message, destination);
   }
 
+  /** send without a Promise: a failure calls `onError`, always after this returns. */
+  sendOr(message: SipMessage, destination: Destination, onError: (error: Error) => void): void {
+    const t = this.select(destination);
+    if (!t) {
+      const err = new TransportError('NO_TRANSPORT', `no ${destination.transport} transport for ${destination.host}:${destination.port}`);
+      queueMicrotask(() => onError(err));
+    } else if (t.sendOr) t.sendOr(message, destination, onError);
+    else t.send(message, destination).catch(onError);
+  }
+
   /**
    * §18.1.1, §8.1.1.7, RFC 3581 §3: adds the top Via of a request we originate (our sent-by, the
    * transport, a fresh branch, `rport`) and returns the destination pinned to the transport chosen,

@@ -90,6 +90,11 @@ export interface Transport {
   close(): Promise<void>;
   /** Serializes and sends; rejects with a TransportError. Never throws synchronously. */
   send(message: SipMessage, destination: Destination): Promise<void>;
+  /**
+   * send without a Promise, for the transaction layer's many sends: a failure calls `onError` with
+   * the TransportError, always after the call has returned (as a rejection would). Optional.
+   */
+  sendOr?(message: SipMessage, destination: Destination, onError: (error: Error) => void): void;
   on<E extends keyof TransportEvents>(event: E, listener: TransportEvents[E]): () => void;
   /** Open stream connections; always 0 for a datagram transport. */
   readonly connectionCount: number;

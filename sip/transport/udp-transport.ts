@@ -19,7 +19,7 @@ import { Inbound, type InboundOptions } from './inbound.ts';
 import { Listeners } from './listeners.ts';
 import { advertisedHost } from './local-address.ts';
 import { TransportError, type Destination, type HostPort, type Source, type Transport, type TransportEvents } from './types.ts';
-import { normalizeHost } from './via-handling.ts';
+import { isDottedQuad, normalizeHost } from './via-handling.ts';
 
 /** The most a UDP datagram carries over IPv4 (65,535 - 8 - 20 bytes). */
 export const MAX_DATAGRAM_BYTES = 65_507;
@@ -60,7 +60,7 @@ function literalFirstLookup(
   options: LookupOneOptions | number,
   callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  const family = isIP(hostname);
+  const family = isDottedQuad(hostname) ? 4 : isIP(hostname);
   if (family !== 0) callback(null, hostname, family);
   else if (typeof options === 'number') dnsLookup(hostname, options, callback);
   else dnsLookup(hostname, options, callback);
@@ -161,31 +161,40 @@ export class UdpTransport implements Transport {
   }
 
   send(message: SipMessage, destination: Destination): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.#send(message, destination, reject, resolve));
+  }
+
+  sendOr(message: SipMessage, destination: Destination, onError: (error: Error) => void): void {
+    this.#send(message, destination, onError, undefined);
+  }
+
+  /** Serializes and sends; `onError` is called later (a microtask or the socket's callback), never now. */
+  #send(message: SipMessage, destination: Destination, onError: (error: Error) => void, onSent: (() => void) | undefined): void {
+    const fail = (err: Error) => queueMicrotask(() => onError(err));
     const socket = this.#socket;
-    if (!socket || this.#closed) return Promise.reject(new TransportError('CLOSED', `${this.id} is not open`));
+    if (!socket || this.#closed) return fail(new TransportError('CLOSED', `${this.id} is not open`));
     let buf: Buffer;
     try {
       buf = serialize(message);
     } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      return fail(e instanceof Error ? e : new Error(String(e)));
     }
     if (buf.length > MAX_DATAGRAM_BYTES) {
-      return Promise.reject(new TransportError('MESSAGE_TOO_LARGE', `${buf.length} bytes do not fit in a UDP datagram`));
+      return fail(new TransportError('MESSAGE_TOO_LARGE', `${buf.length} bytes do not fit in a UDP datagram`));
     }
     if (message.kind === 'request' && buf.length > UDP_REQUEST_SIZE_LIMIT) {
       this.#logger.debug('request over 1300 bytes sent over UDP (§18.1.1)', { bytes: buf.length, method: message.method });
     }
     const host = normalizeHost(destination.host);
-    return new Promise<void>((resolve, reject) => {
-      try {
-        socket.send(buf, destination.port, host, (err) => {
-          if (err) reject(new TransportError('SEND_FAILED', `udp send to ${host}:${destination.port} failed: ${err.message}`, err));
-          else resolve();
-        });
-      } catch (e) {
-        reject(new TransportError('SEND_FAILED', `udp send to ${host}:${destination.port} failed`, e));
-      }
-    });
+    const port = destination.port;
+    try {
+      socket.send(buf, port, host, (err) => {
+        if (err) onError(new TransportError('SEND_FAILED', `udp send to ${host}:${port} failed: ${err.message}`, err));
+        else onSent?.();
+      });
+    } catch (e) {
+      fail(new TransportError('SEND_FAILED', `udp send to ${host}:${port} failed`, e));
+    }
   }
 
   #receive(buf: Buffer, rinfo: RemoteInfo): void {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDatagram, parseVia, type SipRequest } from '../message/index.ts';
 import type { Source } from './types.ts';
-import { addTopVia, hostForVia, normalizeHost, responseDestination, sentByIsOurs, stampReceived } from './via-handling.ts';
+import { isIPv4 } from 'node:net';
+import { addTopVia, hostForVia, isDottedQuad, normalizeHost, responseDestination, sentByIsOurs, stampReceived } from './via-handling.ts';
 
 function request(via: string): SipRequest {
   return parseDatagram(
@@ -26,6 +27,27 @@ function request(via: string): SipRequest {
 const src: Source = { transport: 'udp', host: '198.51.100.7', port: 40123, transportId: 'udp0' };
 
 describe('server-side Via handling (§18.2.1, RFC 3581 §4)', () => {
+  it('the stamped top Via reads exactly as the stamped line parses, whatever was read before', () => {
+    for (const [via, source] of [
+      ['SIP/2.0/UDP 198.51.100.7:5060;rport;branch=z9hG4bK1', src],
+      ['SIP/2.0/UDP phone.example.com;branch=z9hG4bK1;received=10.9.9.9;ttl=3', src],
+      ['SIP/2.0/udp 10.1.1.1:5062;branch=z9hG4bK1;rport, SIP/2.0/TCP 10.0.0.2;branch=z9hG4bKmid', src],
+      ['SIP/2.0/UDP [2001:db8::1]:5060;rport;branch=z9hG4bK1', { ...src, host: '2001:db8::9' }],
+    ] as const) {
+      const req = request(via);
+      const before = req.via.length;
+      expect(stampReceived(req, source)).toBe(true);
+      expect(req.via.length).toBe(before);
+      expect(req.via).toEqual(req.headers.values('via').map((v) => parseVia(v)));
+    }
+  });
+
+  it('isDottedQuad accepts exactly what net.isIPv4 accepts', () => {
+    for (const h of ['127.0.0.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.4.', '10.0.0.010', '1.2.3.a', '::1', '', 'example.com']) {
+      expect(isDottedQuad(h), h).toBe(isIPv4(h));
+    }
+  });
+
   it('"received" is added when sent-by is a host name', () => {
     const req = request('SIP/2.0/UDP phone.example.com:5060;branch=z9hG4bK1');
     expect(stampReceived(req, src)).toBe(true);

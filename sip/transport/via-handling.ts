@@ -2,7 +2,7 @@
 // the client adds its top Via, the server records where a request really came from, and responses
 // are routed with what the server recorded.
 import { isIPv4, isIPv6 } from 'node:net';
-import { formatVia, generateBranch, type SipRequest, type Via } from '../message/index.ts';
+import { H, formatVia, generateBranch, type SipRequest, type Via } from '../message/index.ts';
 import type { Destination, HostPort, Source, TransportProtocol } from './types.ts';
 
 /** §18.2.2, §19.1.2: the port when sent-by has none (5060 for UDP and TCP; TLS would be 5061). */
@@ -29,15 +29,30 @@ export function normalizeHost(host: string): string {
   return h;
 }
 
-/** Digits and dots only, and a valid IPv4 address (checked by isIPv4 only for such strings). */
-function isDottedQuad(h: string): boolean {
+/**
+ * A valid IPv4 literal as net.isIPv4 accepts it (four decimal octets up to 255, no leading zero),
+ * read without a regular expression: it runs on every message sent and received.
+ */
+export function isDottedQuad(h: string): boolean {
   const n = h.length;
   if (n < 7 || n > 15) return false;
-  for (let i = 0; i < n; i++) {
-    const c = h.charCodeAt(i);
-    if (c !== 0x2e && (c < 0x30 || c > 0x39)) return false;
+  let octets = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 0x2e : h.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || value > 255 || ++octets > 4) return false;
+      value = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      // "0" alone is an octet; "01" is not.
+      if (digits === 1 && value === 0) return false;
+      value = value * 10 + (c - 0x30);
+      if (++digits > 3) return false;
+    } else return false;
   }
-  return isIPv4(h);
+  return octets === 4;
 }
 
 /** A host as written in a Via sent-by or a URI: IPv6 references in brackets (§25.1). */
@@ -82,8 +97,15 @@ export function stampReceived(request: SipRequest, source: HostPort): boolean {
     port: via.port,
     params,
   });
-  request.headers.removeFirstValue('via');
-  request.headers.prepend('Via', value);
+  if (isDottedQuad(src)) {
+    // What parsing `value` gives, built from the parts: the Via is read again for every response.
+    const rport = rportFlag ? source.port : via.rport;
+    const received = params.get('received') ?? undefined;
+    request.headers.replaceFirstValue(H.via, value, { ...via, params, received, rport });
+  } else {
+    request.headers.removeFirstValue('via');
+    request.headers.prepend('Via', value);
+  }
   return true;
 }
 

@@ -393,6 +393,17 @@ describe('B2B calls', () => {
     await call.bye();
   });
 
+  it('RFC 6026 Timer M: a retransmission of the callee\'s 200 after the call ended still gets the ACK again', async () => {
+    bob.onInvite = (c) => c.answer();
+    const call = await alice.call('13');
+    const incoming = bob.incoming.at(-1)!;
+    await until(() => incoming.acked === 1, 'the ACK of the 200');
+    await call.bye();
+    await until(() => t.store.size === 0 && t.node.calls.size === 0 && incoming.ended, 'the call to end');
+    incoming.tx.respond(incoming.tx.finalResponse!);
+    await until(() => incoming.acked === 2, 'the ACK of the 200 retransmitted after the call');
+  });
+
   it('forking: both contacts ring, the first 2xx wins, a second 2xx is ACKed and ended with BYE', async () => {
     expect((await bob2.register()).status).toBe(200);
     try {
