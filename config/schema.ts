@@ -82,11 +82,14 @@ export const configSchema = z
           .regex(/^(embedded|[A-Za-z0-9.-]+:[0-9]{1,5})$/, 'must be "embedded" or host:port')
           .default('embedded'),
         namespace: z.string().min(1).default('default'),
-        /** Embedded dev server only: its gRPC and web UI ports on loopback. */
+        /** Embedded dev server only: its gRPC, web UI and Prometheus /metrics ports on loopback. */
         port: port.default(7233),
         uiPort: port.default(8233),
+        // Fixed, not the CLI's random pick: a random port could be one this server (or its
+        // neighbours) is about to listen on, and a scraper needs to know where to look.
+        metricsPort: port.default(8234),
       })
-      .default({ address: 'embedded', namespace: 'default', port: 7233, uiPort: 8233 }),
+      .default({ address: 'embedded', namespace: 'default', port: 7233, uiPort: 8233, metricsPort: 8234 }),
     data: z.object({ dir: z.string().min(1) }).default({ dir: './data' }),
     /** Split roles only: where a SIP node serves its call-store feed, and which feeds an API follows. */
     cluster: z

@@ -72,6 +72,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         dataDir: join(config.data.dir, 'temporal'),
         port: config.temporal.port,
         uiPort: config.temporal.uiPort,
+        metricsPort: config.temporal.metricsPort,
         namespace: config.temporal.namespace,
         logger,
       });

@@ -9,6 +9,11 @@ function values(args: string[], flag: string): string[] {
 }
 
 describe('the embedded dev server command line', () => {
+  it('serves /metrics on the port given, or leaves the CLI its random pick', () => {
+    expect(values(devServerArgs({ ...base, metricsPort: 8234 }), '--metrics-port')).toEqual(['8234']);
+    expect(values(devServerArgs(base), '--metrics-port')).toEqual([]);
+  });
+
   it('keeps the store in a SQLite file in WAL mode without an fsync per commit', () => {
     const args = devServerArgs(base);
     expect(values(args, '--db-filename')).toEqual(['/data/temporal/temporal.sqlite']);

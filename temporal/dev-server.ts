@@ -39,6 +39,8 @@ export interface DevServerOptions {
   host?: string;
   port: number;
   uiPort: number;
+  /** Prometheus /metrics; the CLI picks a random free port when not given. */
+  metricsPort?: number;
   namespace: string;
   logger: Logger;
   /** How long to wait for the frontend to answer. */
@@ -81,7 +83,7 @@ export function portInUse(host: string, port: number): Promise<boolean> {
 }
 
 /** The `temporal` command line for the options (no side effects). */
-export function devServerArgs(opts: Pick<DevServerOptions, 'dataDir' | 'host' | 'port' | 'uiPort' | 'namespace' | 'memory' | 'dynamicConfig' | 'sqlitePragmas'>): string[] {
+export function devServerArgs(opts: Pick<DevServerOptions, 'dataDir' | 'host' | 'port' | 'uiPort' | 'metricsPort' | 'namespace' | 'memory' | 'dynamicConfig' | 'sqlitePragmas'>): string[] {
   const host = opts.host ?? '127.0.0.1';
   return [
     'server', 'start-dev',
@@ -91,6 +93,7 @@ export function devServerArgs(opts: Pick<DevServerOptions, 'dataDir' | 'host' | 
     '--port', String(opts.port),
     '--ui-ip', host,
     '--ui-port', String(opts.uiPort),
+    ...(opts.metricsPort === undefined ? [] : ['--metrics-port', String(opts.metricsPort)]),
     '--namespace', opts.namespace,
     '--log-level', 'warn',
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',

@@ -17,6 +17,7 @@ export interface NetnsServerPorts {
   http: number;
   temporal: number;
   temporalUi: number;
+  temporalMetrics: number;
   /** sip.media.ports, inclusive. Default [20000, 20199]. */
   media: [number, number];
 }
@@ -26,6 +27,7 @@ export const DEFAULT_NETNS_SERVER_PORTS: NetnsServerPorts = {
   http: 8080,
   temporal: 7233,
   temporalUi: 8233,
+  temporalMetrics: 8234,
   media: [20000, 20199],
 };
 
@@ -45,7 +47,7 @@ export function netnsServerConfig(opts: { dir?: string; ports?: Partial<NetnsSer
   mkdirSync(dir, { recursive: true });
   const cfg = parse(readFileSync(demoConfigPath, 'utf8')) as Doc;
   cfg.http.listen = { host: '127.0.0.1', port: ports.http };
-  cfg.temporal = { address: 'embedded', namespace: 'default', port: ports.temporal, uiPort: ports.temporalUi };
+  cfg.temporal = { address: 'embedded', namespace: 'default', port: ports.temporal, uiPort: ports.temporalUi, metricsPort: ports.temporalMetrics };
   cfg.sip.listen = [
     { transport: 'udp', host: '127.0.0.1', port: ports.sip },
     { transport: 'tcp', host: '127.0.0.1', port: ports.sip },
