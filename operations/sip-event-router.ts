@@ -60,6 +60,8 @@ export class SipEventRouter implements SipCallRoutes {
   private readonly logger: Logger | undefined;
   private readonly graceMs: number;
   private readonly owners = new Map<string, string>();
+  /** How many Call-IDs each workflow owns: its `seq` counter goes with its last one. */
+  private readonly routeCounts = new Map<string, number>();
   private readonly releasing = new Map<string, ReturnType<typeof setTimeout>>();
   /** The last signal queued per workflow: the next one waits for it. */
   private readonly tails = new Map<string, Promise<unknown>>();
@@ -78,7 +80,11 @@ export class SipEventRouter implements SipCallRoutes {
   /** Events about `callid` go to `workflowId` from now on (placeCall calls it before sending). */
   register(callid: string, workflowId: string): void {
     this.cancelRelease(callid);
+    const before = this.owners.get(callid);
+    if (before === workflowId) return;
+    if (before !== undefined) this.dropRoute(before);
     this.owners.set(callid, workflowId);
+    this.routeCounts.set(workflowId, (this.routeCounts.get(workflowId) ?? 0) + 1);
   }
 
   /** Stops routing `callid` after the grace period (hangup, join, a final failure, BYE). */
@@ -190,9 +196,20 @@ export class SipEventRouter implements SipCallRoutes {
   private forget(callid: string): void {
     this.cancelRelease(callid);
     const workflowId = this.owners.get(callid);
+    if (workflowId === undefined) return;
     this.owners.delete(callid);
+    this.dropRoute(workflowId);
+  }
+
+  private dropRoute(workflowId: string): void {
+    const left = (this.routeCounts.get(workflowId) ?? 1) - 1;
+    if (left > 0) {
+      this.routeCounts.set(workflowId, left);
+      return;
+    }
     // The stream's counter goes with the workflow's last route.
-    if (workflowId !== undefined && this.seqs.has(workflowId) && ![...this.owners.values()].includes(workflowId)) this.seqs.delete(workflowId);
+    this.routeCounts.delete(workflowId);
+    this.seqs.delete(workflowId);
   }
 
   private cancelRelease(callid: string): void {
@@ -206,6 +223,7 @@ export class SipEventRouter implements SipCallRoutes {
     for (const timer of this.releasing.values()) clearTimeout(timer);
     this.releasing.clear();
     this.owners.clear();
+    this.routeCounts.clear();
     this.seqs.clear();
   }
 }

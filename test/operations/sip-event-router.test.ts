@@ -181,6 +181,28 @@ describe('SipEventRouter', () => {
       expect(router.collect('op-1')).toBeDefined();
     });
 
+    it("a workflow's numbering ends with its last route, not before", async () => {
+      const { client, sent } = fakeClient();
+      const router = new SipEventRouter({ client, releaseGraceMs: 0 });
+      router.register('c1', 'op-1');
+      router.register('c2', 'op-1');
+      router.register('c2', 'op-1');
+      const collector = router.collect('op-1')!;
+      await router.deliver('c1', { type: 'sip.answered' });
+      await collector.wait(settled, 5_000);
+      router.release('c1');
+      await new Promise((r) => setTimeout(r, 5));
+      await router.deliver('c2', { type: 'sip.provisional', status: 180, reason: 'Ringing' });
+      router.release('c2');
+      await new Promise((r) => setTimeout(r, 5));
+      router.register('c3', 'op-1');
+      await router.deliver('c3', { type: 'sip.bye' });
+      expect(sent.map((s) => [s.signal, (s.payload as { seq?: number }).seq])).toEqual([
+        ['sip.provisional', 2],
+        ['sip.bye', undefined],
+      ]);
+    });
+
     it("events of workflows that never collected carry no numbers (the signal payload is as before)", async () => {
       const { client, sent } = fakeClient();
       const router = new SipEventRouter({ client });
