@@ -2,7 +2,7 @@
 // the owner finds it, reads it and hangs it up (both phones get BYE); another user never sees it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
-import { explain, hasSipp, killAllSipp, runSipp, scenario, startSipp, type SippResult } from './sip/helpers/sipp.ts';
+import { explain, hasSipp, killAllSipp, runSipp, scenario, sip1Dialling, startSipp, type SippResult } from './sip/helpers/sipp.ts';
 
 const calls = '/rest/v1/user/sip/calls';
 
@@ -48,16 +48,7 @@ function followEvents(server: ServerProcess, token: string): { seen: Array<{ typ
 
 /** sip1 (a SIPp caller answering the 407) calls 12 through the server. */
 async function sip1Calls12(server: ServerProcess, file: string): Promise<SippResult> {
-  return runSipp({
-    scenario: scenario(file),
-    remotePort: server.sipPort,
-    localPort: await freePort(),
-    service: '12',
-    user: 'sip1',
-    password: 'secret1',
-    timeoutS: 20,
-    extra: ['-auth_uri', '12@test.rootdomain.ru'],
-  });
+  return runSipp(sip1Dialling('12', { scenario: scenario(file), remotePort: server.sipPort, localPort: await freePort(), timeoutS: 20 }));
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {

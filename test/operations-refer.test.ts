@@ -11,7 +11,7 @@ import { temporalCliWorks } from '../temporal/cli-build.ts';
 import type { OperationProgress } from '../workflows/signals.ts';
 import { keyedWorkflowId, startOpsServer, until, type OpsServer } from './helpers/ops-server.ts';
 import { freePort, type ServerProcess } from './helpers/server-process.ts';
-import { explain, hasSipp, killAllSipp, scenario, startSipp, type SippResult, type SippRun } from './sip/helpers/sipp.ts';
+import { explain, hasSipp, killAllSipp, scenario, sip1Dialling, startSipp, type SippResult, type SippRun } from './sip/helpers/sipp.ts';
 
 const CALLS = '/rest/v1/user/sip/calls';
 const IVR = /^rIV-001-[0-9a-f]{27}$/;
@@ -70,16 +70,7 @@ describe.skipIf(skipReason !== null)('REFER (blind transfer) through the real se
 
   /** X (sip1) calls 12 through the server, answering the 407 as SIPp does. */
   async function xCalls12(file: string): Promise<SippRun> {
-    return startSipp({
-      scenario: scenario(file),
-      remotePort: server.sipPort,
-      localPort: await freePort(),
-      service: '12',
-      user: 'sip1',
-      password: 'secret1',
-      timeoutS: 30,
-      extra: ['-auth_uri', '12@test.rootdomain.ru'],
-    });
+    return startSipp(sip1Dialling('12', { scenario: scenario(file), remotePort: server.sipPort, localPort: await freePort(), timeoutS: 30 }));
   }
 
   /** The one dialog of X's number once its status is `status`. */

@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Dialog } from '../../store/dialog.ts';
 import { DIALOG_ID_RE } from '../../store/ids.ts';
 import { freePort, startTestNode, until, type TestNode, type TestNodeOptions } from './helpers/node.ts';
-import { explain, hasSipp, killAllSipp, runSipp, scenario, startSipp, type SippOptions, type SippResult } from './helpers/sipp.ts';
+import { explain, hasSipp, killAllSipp, runSipp, scenario, sip1Dialling, startSipp, type SippOptions, type SippResult } from './helpers/sipp.ts';
 
 if (!hasSipp) console.warn('sipp not found: skipping the SIPp tests (apt-get install -y sip-tester)');
 
@@ -30,18 +30,7 @@ afterAll(() => killAllSipp());
 /** The caller, sip1 (password secret1), dialling `number`. */
 function caller(file: string, number: string, o: Partial<SippOptions> = {}): Promise<SippResult> {
   return freePort().then((localPort) =>
-    runSipp({
-      scenario: scenario(file),
-      remotePort: t!.port,
-      localPort,
-      service: number,
-      user: 'sip1',
-      password: 'secret1',
-      timeoutS: 15,
-      // SIPp's digest uri defaults to remote_ip:port; devices use the Request-URI.
-      extra: ['-auth_uri', `${number}@test.rootdomain.ru`],
-      ...o,
-    }),
+    runSipp(sip1Dialling(number, { scenario: scenario(file), remotePort: t!.port, localPort, timeoutS: 15, ...o })),
   );
 }
 

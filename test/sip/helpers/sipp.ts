@@ -50,6 +50,15 @@ export interface SippOptions {
   extra?: string[];
 }
 
+/**
+ * The demo config's caller: sip1 (password secret1) dialling `number`, answering the 407 with the
+ * Request-URI as the digest uri, as devices do (SIPp's default is remote_ip:port). `o` adds or
+ * overrides options.
+ */
+export function sip1Dialling(number: string, o: Pick<SippOptions, 'scenario' | 'localPort'> & Partial<SippOptions>): SippOptions {
+  return { service: number, user: 'sip1', password: 'secret1', extra: ['-auth_uri', `${number}@test.rootdomain.ru`], ...o };
+}
+
 export interface SippRun {
   readonly child: ChildProcess;
   readonly done: Promise<SippResult>;
