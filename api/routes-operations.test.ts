@@ -1,7 +1,7 @@
 // The operations: validation (1400 naming the parameter), 1403 for `from`, 1409 state checks, the
 // request handed to OperationsPort (defaults filled in), and 1503 while no port is attached.
 import { describe, expect, it } from 'vitest';
-import type { OperationRequest } from './ports.ts';
+import type { OperationRequest, OperationsPort, RejoinRequest } from './ports.ts';
 import { CALLS_PATH, DOMAIN, OTHER, callPath, ids, makeApp, send, stubPorts, type Who } from './test-helpers.ts';
 
 function withPorts() {
@@ -226,6 +226,65 @@ describe('REFER /calls/{id}: blind transfer', () => {
       const req = s.operations.at(-1);
       expect([by, req && 'by' in req ? req.by.side : undefined]).toEqual([by, side]);
     }
+  });
+
+  describe('a retry under its Idempotency-Key after the transfer moved the call', () => {
+    const answer = { dialogid: ids.CL, result: 'ok' as const, ivrcallid: 'rIV-001-bbbbbbbbbbbbbbbbbbbbbbbbbbb' };
+    function withRejoin(known: boolean) {
+      const s = stubPorts();
+      const rejoins: RejoinRequest[] = [];
+      const ops: OperationsPort = {
+        ...s.ops,
+        rejoin: async (r) => {
+          rejoins.push(r);
+          return known ? { ...answer, dialogid: r.dialogid } : undefined;
+        },
+      };
+      const { app } = makeApp({ operations: ops });
+      return { app, rejoins, starts: s.operations };
+    }
+    const key = { 'idempotency-key': 'k-1' };
+    const body = { by: 'a', referto: '13', response_mode: 5 };
+
+    it('finds the dialog closing: gets the operation\'s answer, and nothing new is started', async () => {
+      const t = withRejoin(true);
+      const a = await send(t.app, 'REFER', callPath(ids.CL), { body, headers: key });
+      expect([a.status, a.body]).toEqual([200, answer]);
+      expect(t.rejoins).toMatchObject([{ kind: 'REFER', dialogid: ids.CL, idempotencyKey: 'k-1', input: { referto: '13', response_mode: 5 } }]);
+      expect(t.starts).toEqual([]);
+    });
+
+    it('finds the dialog gone: gets the operation\'s answer', async () => {
+      const t = withRejoin(true);
+      const a = await send(t.app, 'REFER', callPath('rDlg-001-Gone01'), { body, headers: key });
+      expect([a.status, a.body]).toEqual([200, { ...answer, dialogid: 'rDlg-001-Gone01' }]);
+    });
+
+    it('no operation under the key: the refusal stands (1409 closing, 1409 forking, 1413 gone)', async () => {
+      const t = withRejoin(false);
+      expect(await send(t.app, 'REFER', callPath(ids.CL), { body, headers: key })).toMatchObject({ status: 409, code: 1409 });
+      expect(await send(t.app, 'REFER', callPath(ids.AB), { body, headers: key })).toMatchObject({ status: 409, code: 1409 });
+      expect(await send(t.app, 'REFER', callPath('rDlg-001-Gone01'), { body, headers: key })).toMatchObject({ status: 404, code: 1413 });
+      expect(t.rejoins).toHaveLength(3);
+    });
+
+    it('without a key the refusal stands and no operation is asked', async () => {
+      const t = withRejoin(true);
+      expect(await send(t.app, 'REFER', callPath(ids.CL), { body })).toMatchObject({ status: 409, code: 1409 });
+      expect(t.rejoins).toEqual([]);
+    });
+
+    it('a bad body is still 1400, before any operation is asked', async () => {
+      const t = withRejoin(true);
+      expect(await send(t.app, 'REFER', callPath(ids.CL), { body: { by: 'a' }, headers: key })).toMatchObject({ status: 400, code: 1400 });
+      expect(t.rejoins).toEqual([]);
+    });
+
+    it("another user's dialog under a key is 1413 to them: the key is looked up as theirs, never as its owner's", async () => {
+      const t = withRejoin(false);
+      expect(await send(t.app, 'REFER', callPath(ids.CL), { body, headers: key, who: 'bob' })).toMatchObject({ status: 404, code: 1413 });
+      expect(t.rejoins.map((r) => r.principal.user.login)).toEqual(['bob']);
+    });
   });
 
   it('1503 without a port, after the state check', async () => {

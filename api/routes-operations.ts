@@ -13,7 +13,7 @@ import { parseParams } from './params.ts';
 import type { OperationRequest, OperationsPort } from './ports.ts';
 import { CALL, CALLS, type RouteDef } from './routes.ts';
 import { accountsNamed, lookupDialogIds, visibleDialog } from './scope.ts';
-import { clickToCallSchema, referConfSchema, referReplacesSchema, referSchema, switchConfSchema, type ClickToCallInput } from './schema-operations.ts';
+import { clickToCallSchema, referConfSchema, referReplacesSchema, referSchema, switchConfSchema, type ClickToCallInput, type ReferInput } from './schema-operations.ts';
 import { pickLookupQuery } from './schema-query.ts';
 import type { ApiDeps, AppEnv } from './types.ts';
 
@@ -74,22 +74,35 @@ export function operationRoutes({ store, operations }: ApiDeps): RouteDef[] {
     return start(c, { kind, principal, input, from });
   };
 
+  /**
+   * A REFER retried under its Idempotency-Key may find the dialog gone (1413) or closing (1409): the
+   * transfer it started moved the call away. The operation's answer is then the answer; anything else
+   * (no such operation, another key, another refusal) keeps the refusal.
+   */
+  const referRetry = async (c: Context<AppEnv>, refusal: unknown, input?: ReferInput): Promise<Response> => {
+    const key = idempotencyKey(c.req.header('idempotency-key'));
+    if (!(refusal instanceof ApiError) || (refusal.code !== 1413 && refusal.code !== 1409) || key === undefined || !operations?.rejoin) throw refusal;
+    const body = input ?? parseParams(referSchema, await readBody(c));
+    const principal = c.get('principal');
+    const answer = await operations.rejoin({ kind: 'REFER', principal, dialogid: c.req.param('dialogid') ?? '', idempotencyKey: key, input: body });
+    if (answer === undefined) throw refusal;
+    return jsonResponse(c, answer);
+  };
+
   const refer = async (c: Context<AppEnv>) => {
     const principal = c.get('principal');
     let dialog: Dialog;
     try {
       ({ dialog } = dialogOf(c));
     } catch (err) {
-      // A retry under its Idempotency-Key after the transfer ended the dialog: the operation's answer.
-      const key = idempotencyKey(c.req.header('idempotency-key'));
-      if (!(err instanceof ApiError) || err.code !== 1413 || key === undefined || !operations?.rejoin) throw err;
-      const input = parseParams(referSchema, await readBody(c));
-      const answer = await operations.rejoin({ kind: 'REFER', principal, dialogid: c.req.param('dialogid') ?? '', idempotencyKey: key, input });
-      if (answer === undefined) throw err;
-      return jsonResponse(c, answer);
+      return referRetry(c, err);
     }
     const input = parseParams(referSchema, await readBody(c));
-    requireAnswered(dialog);
+    try {
+      requireAnswered(dialog);
+    } catch (err) {
+      return referRetry(c, err, input);
+    }
     const side = resolveBy(dialog, principal.domain, input.by, 'by');
     return start(c, { kind: 'REFER', principal, dialogid: dialog.dialogid, input, by: target(dialog, side) });
   };

@@ -213,6 +213,8 @@ export interface Call {
   query?: Record<string, string>;
   /** env.connection: requests with the same object came on one keep-alive connection. */
   connection?: object;
+  /** Further request headers (Idempotency-Key, …). */
+  headers?: Record<string, string>;
 }
 
 export interface Answer {
@@ -226,7 +228,7 @@ export interface Answer {
 
 /** Sends a request the way the front end does: method on the wire, body bytes in env.rawBody. */
 export async function send(app: ReturnType<typeof createApiApp>, method: string, path: string, call: Call = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...call.headers };
   const token = call.token ?? (call.who === null ? undefined : TOKENS[call.who ?? 'alice']);
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   const qs = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';

@@ -6,7 +6,7 @@
 // sipfrags each case needs, without really calling Z: the sipfrags are all the server reads. So no
 // target call exists, and the answer names none (no new_acallid, no new_dialogid).
 import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { temporalCliWorks } from '../temporal/cli-build.ts';
 import type { OperationProgress } from '../workflows/signals.ts';
 import { keyedWorkflowId, startOpsServer, until, type OpsServer } from './helpers/ops-server.ts';
@@ -61,6 +61,14 @@ describe.skipIf(skipReason !== null)('REFER (blind transfer) through the real se
     killAllSipp();
     await ops?.close();
   });
+
+  // A failed test must not hand its phones or its calls to the next one (Y's port, X's number).
+  afterEach(async () => {
+    killAllSipp();
+    const left = (await api('GET', CALLS)).body as Array<{ dialogid: string }>;
+    for (const d of left) await api('DELETE', `${CALLS}/${d.dialogid}`);
+    await until(async () => JSON.stringify((await api('GET', CALLS)).body) === '[]', 'the calls a test left to end', 40_000);
+  }, 45_000);
 
   async function refer(dialogid: string, key: string, mode: number): Promise<ReferAnswer> {
     const r = await api('REFER', `${CALLS}/${dialogid}`, { by: 'a', referto: '13', response_mode: mode }, { 'idempotency-key': key });
