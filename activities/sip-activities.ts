@@ -1,22 +1,29 @@
 // The SIP activities of the operations: what a service script's actors ask the SIP node to do.
-// They run on the node's own task queue (sipTaskQueue(node)), in the process that owns the SIP
-// socket, and each returns as soon as its request has been SENT. Outcomes (1xx, 2xx, failures, BYE,
-// the REFER's answer, NOTIFYs) come back later as signals to the workflow, through
-// operations/sip-event-router.ts: the node calls `router.deliver(callid, event)`. placeCall and
-// sendRefer may first wait up to `collectMs` for their request's outcome and return the events of
-// that time instead (the router's `collect`): a device that answers at once costs no signal.
+// They run in the process that owns the SIP socket, and each returns as soon as its request has been
+// SENT. Outcomes (1xx, 2xx, failures, BYE, the REFER's answer, NOTIFYs) come back later as signals to
+// the workflow, through operations/sip-event-router.ts: the node calls `router.deliver(callid, event)`.
+// placeCall and sendRefer may first wait up to `collectMs` for their request's outcome (or, with
+// `settle: 'first'`, its first event) and return the events of that time instead (the router's
+// `collect`): a device that answers at once costs no signal.
 //
 // The node behind them is `ServiceCallPort`: the B2BUA's ServiceCalls (b2bua/service-calls.ts),
 // given to the node's worker by server/start.ts. Tests of the workflows use the fake SIP peer of
 // test/operations/fake-sip.ts.
 //
 // Retries: a SIP request sent twice is a second INVITE or REFER, so the sending activities run
-// once (the workflow's proxy says `maximumAttempts: 1`, docs/operations.md); only `hangup`, which is
-// idempotent by Call-ID, is retried.
+// once (`maximumAttempts: 1`, docs/operations.md); only `hangup`, idempotent by Call-ID, is retried.
+// Workflows on the node's own queue call them as LOCAL activities, and Temporal runs a local
+// activity again, without asking, when the workflow task that ran it is retried. So for local runs
+// the sending activities refuse a (run, activity) they already started (`AlreadyAttempted`, see
+// once-guard.ts) and an operation that began before this node did (`NodeRestarted`: its calls were
+// lost with the process, and what the first run sent is unknown). Ordinary (queued) activities are
+// not guarded: the server itself never hands them out twice with maximumAttempts 1.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { systemClock, type Clock } from '../lib/clock.ts';
 import type { DtmfTarget } from '../machines/index.ts';
 import type { OrderedSipEvent, SipEvent, SipEventsResult } from '../workflows/signals.ts';
+import { OnceGuard } from './once-guard.ts';
 
 /** Who asked: the operation's workflow, for the node's logs and its call events. */
 export interface SipRequestContext {
@@ -57,6 +64,16 @@ export interface PlaceCallRequest {
  * return the operation's SIP events of that time (SipEventsResult) instead of signalling them. */
 export interface Collect {
   collectMs?: number;
+  /** When the wait ends early: 'final' (default) at the request's outcome, 'first' at the first
+   * event about its Call-ID (a 180, the REFER's 202), for a workflow whose answer needs no more. */
+  settle?: 'final' | 'first';
+}
+
+/** What the workflow adds to the sending activities it runs as local activities (stripped before
+ * the request reaches the ServiceCallPort). */
+export interface OperationStart {
+  /** The workflow run's start, ms since the epoch (`workflowInfo().runStartTime`). */
+  opStartedAt?: number;
 }
 
 export interface SendReferRequest {
@@ -154,6 +171,18 @@ function referSettled(callid: string): (e: SipEvent) => boolean {
 export interface SipActivityDeps {
   sip: ServiceCallPort;
   routes: SipCallRoutes;
+  /** For the once-guard's expiry and the default of `bootedAt`; the system clock by default. */
+  clock?: Clock;
+  /** When this node started, ms since the epoch: local runs of operations begun earlier are
+   * refused (`NodeRestarted`). Default: when the activities were created. */
+  bootedAt?: number;
+}
+
+/** What ends a collecting wait: the first event about the Call-ID, or the request's outcome. */
+function settleOn(settle: Collect['settle'], callid: string, final: (callid: string) => (e: SipEvent) => boolean): (e: SipEvent) => boolean {
+  if (settle === undefined || settle === 'final') return final(callid);
+  if (settle === 'first') return (e) => e.callid === callid;
+  throw ApplicationFailure.nonRetryable(`unknown settle ${JSON.stringify(settle)}: 'final' or 'first'`, 'InvalidInput');
 }
 
 function requestContext(): SipRequestContext {
@@ -166,12 +195,42 @@ function requestContext(): SipRequestContext {
 
 export function createSipActivities(deps: SipActivityDeps) {
   const { sip, routes } = deps;
+  const clock = deps.clock ?? systemClock;
+  const bootedAt = deps.bootedAt ?? clock.now();
+  const guard = new OnceGuard({ clock });
+
+  /** The request context of a sending activity that must run once; throws, having sent nothing,
+   * when this is a local re-run or the operation is older than this node. */
+  const onceContext = (opStartedAt: number | undefined): SipRequestContext => {
+    const ctx = requestContext();
+    const info = Context.current().info;
+    // Queued activities keep today's rules: the server hands each out once (maximumAttempts 1).
+    if (!info.isLocal) return ctx;
+    if (opStartedAt !== undefined) {
+      if (typeof opStartedAt !== 'number' || !Number.isFinite(opStartedAt)) {
+        throw ApplicationFailure.nonRetryable(`opStartedAt must be ms since the epoch, got ${JSON.stringify(opStartedAt)}`, 'InvalidInput');
+      }
+      // The node restarted since the operation began: its calls died with the old process, and
+      // whether a first run of this activity sent anything is unknown. Send nothing.
+      if (opStartedAt < bootedAt) {
+        throw ApplicationFailure.nonRetryable(`the SIP node restarted (at ${bootedAt}) after the operation began (at ${opStartedAt})`, 'NodeRestarted');
+      }
+    }
+    // A retried workflow task runs its unrecorded local activities again, with the same id.
+    const key = `${info.workflowExecution?.runId ?? ''}:${info.activityId}`;
+    if (!guard.claim(key)) {
+      throw ApplicationFailure.nonRetryable(`local activity ${info.activityType} ${key} already ran on this node: not sent again`, 'AlreadyAttempted');
+    }
+    return ctx;
+  };
+
   return {
     /** INVITE. Routes the Call-ID to the calling workflow BEFORE sending, so no early response is
      * lost. Runs once (maximumAttempts 1). */
-    async placeCall(request: PlaceCallRequest & Collect): Promise<SipEventsResult | undefined> {
-      const ctx = requestContext();
-      const { collectMs, ...call } = request;
+    async placeCall(request: PlaceCallRequest & Collect & OperationStart): Promise<SipEventsResult | undefined> {
+      const { collectMs, settle, opStartedAt, ...call } = request;
+      const done = settleOn(settle, call.callid, callSettled);
+      const ctx = onceContext(opStartedAt);
       routes.register(call.callid, ctx.workflowId);
       const collector = collectMs ? routes.collect?.(ctx.workflowId) : undefined;
       try {
@@ -182,14 +241,15 @@ export function createSipActivities(deps: SipActivityDeps) {
         routes.release(call.callid);
         throw err;
       }
-      return collector && { events: await collector.wait(callSettled(call.callid), Math.min(collectMs ?? 0, MAX_COLLECT_MS)) };
+      return collector && { events: await collector.wait(done, Math.min(collectMs ?? 0, MAX_COLLECT_MS)) };
     },
 
     /** REFER on the service call's dialog; 202/refusal and the NOTIFYs come as signals, or in the
      * result when the workflow asks (collectMs). Runs once. */
-    async sendRefer(request: SendReferRequest & Collect): Promise<SipEventsResult | undefined> {
-      const ctx = requestContext();
-      const { collectMs, ...refer } = request;
+    async sendRefer(request: SendReferRequest & Collect & OperationStart): Promise<SipEventsResult | undefined> {
+      const { collectMs, settle, opStartedAt, ...refer } = request;
+      const done = settleOn(settle, refer.callid, referSettled);
+      const ctx = onceContext(opStartedAt);
       const collector = collectMs ? routes.collect?.(ctx.workflowId) : undefined;
       try {
         await sip.sendRefer(refer, ctx);
@@ -197,15 +257,17 @@ export function createSipActivities(deps: SipActivityDeps) {
         collector?.abandon();
         throw err;
       }
-      return collector && { events: await collector.wait(referSettled(refer.callid), Math.min(collectMs ?? 0, MAX_COLLECT_MS)) };
+      return collector && { events: await collector.wait(done, Math.min(collectMs ?? 0, MAX_COLLECT_MS)) };
     },
 
     /** DTMF (RFC 4733 or INFO): best effort, runs once; a failure makes the script drop the rest. */
-    async sendDtmf(request: SendDtmfRequest): Promise<void> {
-      await sip.sendDtmf(request, requestContext());
+    async sendDtmf(request: SendDtmfRequest & OperationStart): Promise<void> {
+      const { opStartedAt, ...dtmf } = request;
+      await sip.sendDtmf(dtmf, onceContext(opStartedAt));
     },
 
-    /** CANCEL/BYE. Idempotent by Call-ID, so retried: a call left up is worse than a second try. */
+    /** CANCEL/BYE. Idempotent by Call-ID, so retried: a call left up is worse than a second try.
+     * Never guarded: a re-run, or one after a restart, just finds the calls gone. */
     async hangup(request: HangupRequest): Promise<void> {
       await sip.hangup(request, requestContext());
       for (const callid of request.callids) routes.release(callid);
@@ -213,10 +275,11 @@ export function createSipActivities(deps: SipActivityDeps) {
 
     /** Bridges two answered calls (Y offered X's media) into one stored dialog. Runs once: a half-done join is not
      * safely redone blind; on failure the script hangs both up. */
-    async joinLegs(request: JoinLegsRequest): Promise<JoinLegsResult> {
-      const joined = await sip.joinLegs(request, requestContext());
+    async joinLegs(request: JoinLegsRequest & OperationStart): Promise<JoinLegsResult> {
+      const { opStartedAt, ...join } = request;
+      const joined = await sip.joinLegs(join, onceContext(opStartedAt));
       // The legs now belong to the new dialog, not to the operation.
-      for (const callid of request.callids) routes.release(callid);
+      for (const callid of join.callids) routes.release(callid);
       return joined;
     },
   };

@@ -1,5 +1,6 @@
 // The order in which SIP events reach the machine when activities return some and signals bring
-// the rest: a signal that overtook an activity's result waits for it.
+// the rest: a signal that overtook an activity's result waits for it (remote activities), and a
+// result that overtook earlier signals waits for them (local activities).
 import { describe, expect, it } from 'vitest';
 import { SipEventStream } from './event-stream.ts';
 import type { OrderedSipEvent, SipEvent } from './signals.ts';
@@ -8,6 +9,9 @@ const ep = 'e1';
 const provisional = (seq?: number, epoch = ep): OrderedSipEvent => ({ type: 'sip.provisional', callid: 'c1', status: 180, reason: 'Ringing', ...(seq ? { seq, epoch } : {}) });
 const answered = (seq?: number, epoch = ep): OrderedSipEvent => ({ type: 'sip.answered', callid: 'c1', status: 200, reason: 'OK', ...(seq ? { seq, epoch } : {}) });
 const bye = (seq?: number, epoch = ep): OrderedSipEvent => ({ type: 'sip.bye', callid: 'c1', ...(seq ? { seq, epoch } : {}) });
+/** A provisional response whose status tells the events apart once seq is gone: 100 + seq. */
+const n = (seq: number, epoch = ep): OrderedSipEvent => ({ type: 'sip.provisional', callid: 'c1', status: 100 + seq, reason: 'x', seq, epoch });
+const seqs = (taken: SipEvent[]) => taken.map((e) => (e.type === 'sip.provisional' ? e.status - 100 : e.type));
 
 function stream() {
   const taken: SipEvent[] = [];
@@ -78,5 +82,168 @@ describe('SipEventStream', () => {
     s.begin();
     s.signal(answered(1, 'e2'));
     expect(types()).toEqual(['sip.provisional', 'sip.answered']);
+  });
+
+  describe('a result that overtook signals sent before its activity started (local activities)', () => {
+    it('a result whose first seq skips a number is held until the signal filling the gap comes, then the signal goes first', () => {
+      const { s, taken } = stream();
+      s.begin();
+      s.end([n(1), n(2)]);
+      s.begin();
+      s.end([n(4), n(5)]);
+      expect(seqs(taken)).toEqual([1, 2]);
+      expect(s.holdingResult).toBe(true);
+      s.signal(n(3));
+      expect(seqs(taken)).toEqual([1, 2, 3, 4, 5]);
+      expect(s.holdingResult).toBe(false);
+    });
+
+    it('a first seq of 1 in the first numbered result is no gap', () => {
+      const { s, taken } = stream();
+      s.signal(bye());
+      s.begin();
+      s.end([n(1), n(2)]);
+      expect(seqs(taken)).toEqual(['sip.bye', 1, 2]);
+      expect(s.holdingResult).toBe(false);
+    });
+
+    it('before any numbered event, a result starting past 1 waits for the signals numbered before it', () => {
+      const { s, taken } = stream();
+      s.begin();
+      s.end([n(3)]);
+      expect(s.holdingResult).toBe(true);
+      s.signal(n(1));
+      expect(seqs(taken)).toEqual([1]);
+      s.signal(n(2));
+      expect(seqs(taken)).toEqual([1, 2, 3]);
+    });
+
+    it('two gap signals arriving in reverse order still go out in seq order before the result', () => {
+      const { s, taken } = stream();
+      s.begin();
+      s.end([n(1)]);
+      s.begin();
+      s.end([n(4), n(5)]);
+      s.signal(n(3));
+      expect(seqs(taken)).toEqual([1]);
+      expect(s.holding).toBe(1);
+      s.signal(n(2));
+      expect(seqs(taken)).toEqual([1, 2, 3, 4, 5]);
+      expect(s.holding).toBe(0);
+      expect(s.holdingResult).toBe(false);
+    });
+
+    it('a signal numbered past the held result (the gap can no longer fill in order) releases the held events in seq order before it', () => {
+      const { s, taken } = stream();
+      s.begin();
+      s.end([n(1)]);
+      s.begin();
+      s.end([n(3), n(4)]);
+      s.signal(n(6));
+      expect(seqs(taken)).toEqual([1, 3, 4, 6]);
+      expect(s.holdingResult).toBe(false);
+      s.signal(n(2));
+      expect(seqs(taken)).toEqual([1, 3, 4, 6, 2]);
+    });
+
+    it('a signal numbered past one held result releases only what is below it; a later held result keeps waiting', () => {
+      const { s, taken } = stream();
+      s.begin();
+      s.end([n(1)]);
+      s.begin();
+      s.end([n(3)]);
+      s.begin();
+      s.end([n(6)]);
+      s.signal(n(4));
+      expect(seqs(taken)).toEqual([1, 3, 4]);
+      expect(s.holdingResult).toBe(true);
+      s.signal(n(5));
+      expect(seqs(taken)).toEqual([1, 3, 4, 5, 6]);
+    });
+
+    it('flush() releases every held event, signals and results, in seq order', () => {
+      const { s, taken } = stream();
+      s.begin();
+      s.end([n(1)]);
+      s.begin();
+      s.end([n(5), n(6)]);
+      s.signal(n(4));
+      expect(seqs(taken)).toEqual([1]);
+      expect(s.holding).toBe(1);
+      s.flush();
+      expect(seqs(taken)).toEqual([1, 4, 5, 6]);
+      expect(s.holding).toBe(0);
+      expect(s.holdingResult).toBe(false);
+      // Afterwards the stream carries on from the last seq passed.
+      s.signal(n(7));
+      expect(seqs(taken)).toEqual([1, 4, 5, 6, 7]);
+    });
+
+    it('flush() with nothing held does nothing', () => {
+      const { s, taken } = stream();
+      s.flush();
+      expect(taken).toEqual([]);
+    });
+
+    it("a result in another router's numbering (the node restarted, seqs start again) is no gap: it passes at once", () => {
+      const { s, taken } = stream();
+      s.begin();
+      s.end([n(7)]);
+      s.begin();
+      s.end([n(3, 'e2'), n(4, 'e2')]);
+      expect(seqs(taken)).toEqual([7, 3, 4]);
+      expect(s.holdingResult).toBe(false);
+      s.signal(n(5, 'e2'));
+      expect(seqs(taken)).toEqual([7, 3, 4, 5]);
+    });
+
+    it("a signal in another router's numbering releases a held result first, so it never waits for the old numbering", () => {
+      const { s, taken } = stream();
+      s.begin();
+      s.end([n(1)]);
+      s.begin();
+      s.end([n(3)]);
+      s.signal(n(1, 'e2'));
+      expect(seqs(taken)).toEqual([1, 3, 1]);
+      expect(s.holdingResult).toBe(false);
+    });
+
+    it('events without seq pass at once, even while a result is held', () => {
+      const { s, taken } = stream();
+      s.begin();
+      s.end([n(1)]);
+      s.begin();
+      s.end([n(3)]);
+      s.signal(bye());
+      expect(seqs(taken)).toEqual([1, 'sip.bye']);
+      s.begin();
+      s.end([answered()]);
+      expect(seqs(taken)).toEqual([1, 'sip.bye', 'sip.answered']);
+      expect(s.holdingResult).toBe(true);
+    });
+
+    it('an unnumbered event inside a held result keeps its place after the event before it', () => {
+      const { s, taken } = stream();
+      s.begin();
+      s.end([n(1)]);
+      s.begin();
+      s.end([n(3), bye(), n(4)]);
+      s.signal(n(2));
+      expect(seqs(taken)).toEqual([1, 2, 3, 'sip.bye', 4]);
+    });
+
+    it('holdingResult is false for held signals alone (the remote race), true only while a result waits', () => {
+      const { s } = stream();
+      s.begin();
+      s.signal(n(2));
+      expect(s.holding).toBe(1);
+      expect(s.holdingResult).toBe(false);
+      s.end([n(1)]);
+      expect(s.holding).toBe(0);
+      s.begin();
+      s.end([n(4)]);
+      expect(s.holdingResult).toBe(true);
+      expect(s.holding).toBe(0);
+    });
   });
 });
