@@ -19,7 +19,7 @@ import type { OperationAnswer, OperationRequest, OperationsPort, RejoinRequest }
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../lib/log.ts';
 import type { CallStore } from '../store/call-store.ts';
-import { OPS_TASK_QUEUE } from '../temporal/task-queues.ts';
+import { sipTaskQueue } from '../temporal/task-queues.ts';
 import { CALL_DIALOG_ID, CALL_OPERATION, CALL_USER } from '../workflows/search-attributes.ts';
 import { UPDATE_REJECTIONS, waitForCheckpoint, type OperationAnswer as WorkflowAnswer } from '../workflows/signals.ts';
 import type { OperationInput } from '../workflows/run-script.ts';
@@ -62,8 +62,13 @@ export interface TemporalOperationsOptions {
   scripts?: ScriptLoader;
   /** Default: crypto.randomUUID (ids of operations without an Idempotency-Key). */
   newId?: () => string;
-  /** The workflow worker's queue; default OPS_TASK_QUEUE. */
-  taskQueue?: string;
+  /**
+   * Where an operation's workflow runs. Default: the queue of the node that owns its SIP side
+   * (sipTaskQueue(input.node)), whose worker runs the SIP activities as local activities. A fixed
+   * queue (OPS_TASK_QUEUE, the shared one) runs it apart from the node, with every SIP action a
+   * round trip through Temporal to the node's queue.
+   */
+  taskQueue?: string | ((node: string) => string);
 }
 
 interface Plan {
@@ -112,7 +117,7 @@ export class TemporalOperations implements OperationsPort {
   private readonly acceptTimeoutMs: number;
   private readonly scripts: ScriptLoader | undefined;
   private readonly newId: () => string;
-  private readonly taskQueue: string;
+  private readonly taskQueue: (node: string) => string;
 
   constructor(opts: TemporalOperationsOptions) {
     this.client = opts.client;
@@ -122,7 +127,8 @@ export class TemporalOperations implements OperationsPort {
     this.acceptTimeoutMs = opts.acceptTimeoutMs ?? 20_000;
     this.scripts = opts.scripts;
     this.newId = opts.newId ?? randomUUID;
-    this.taskQueue = opts.taskQueue ?? OPS_TASK_QUEUE;
+    const queue = opts.taskQueue ?? sipTaskQueue;
+    this.taskQueue = typeof queue === 'string' ? () => queue : queue;
   }
 
   async start(request: OperationRequest): Promise<OperationAnswer> {
@@ -166,6 +172,18 @@ export class TemporalOperations implements OperationsPort {
     };
   }
 
+  /**
+   * The run's input as started on `queue`: on the node's own queue its SIP activities are local
+   * (sipLocal); the starting request's response_mode (answerAt) lets it answer without waiting.
+   */
+  private startInput(plan: Plan, queue: string, mode: number): OperationInput {
+    return {
+      ...plan.input,
+      ...(queue === sipTaskQueue(plan.input.node) ? { sipLocal: true } : {}),
+      ...(Number.isInteger(mode) && mode >= 0 && mode <= 5 ? { answerAt: mode } : {}),
+    };
+  }
+
   private async run(plan: Plan, mode: number): Promise<OperationAnswer> {
     // Marks the run this request starts (memo), so a timed-out request cancels only its own.
     const nonce = randomUUID();
@@ -174,10 +192,12 @@ export class TemporalOperations implements OperationsPort {
       { key: CALL_USER, value: plan.input.user },
       ...(plan.dialogid ? [{ key: CALL_DIALOG_ID, value: plan.dialogid }] : []),
     ];
+    const queue = this.taskQueue(plan.input.node);
     const startOp = new WithStartWorkflowOperation(plan.workflowType, {
       workflowId: plan.workflowId,
-      taskQueue: this.taskQueue,
-      args: [plan.input],
+      taskQueue: queue,
+      // The starting request's response_mode: the run answers it without waiting past it.
+      args: [this.startInput(plan, queue, mode)],
       // A retry under the same Idempotency-Key joins the running operation…
       workflowIdConflictPolicy: 'USE_EXISTING',
       // …and one that comes after it ended gets its final answer, not a second call.
@@ -197,7 +217,9 @@ export class TemporalOperations implements OperationsPort {
         }),
       );
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.finished(plan);
+      // Ended before this request's update got in (a retry racing the end, the server says "update
+      // aborted by closing workflow"): its result is the answer.
+      if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) return this.finished(plan);
       if (isEngineUnavailable(err)) {
         // Past the deadline the server may have started the run and be waiting for a worker: cancel
         // it if it is ours. Refused connections never reached it: nothing to undo.
@@ -215,6 +237,7 @@ export class TemporalOperations implements OperationsPort {
     try {
       return (await update.result()) as OperationAnswer;
     } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return this.finished(plan);
       if (isEngineUnavailable(err)) throw new OperationsUnavailableError(`operations engine not available: ${(err as Error).message}`, err);
       throw await this.mapUpdateError(err, plan.workflowId);
     }
@@ -241,7 +264,8 @@ export class TemporalOperations implements OperationsPort {
     } catch (err) {
       if (isEngineUnavailable(err)) throw new OperationsUnavailableError(`operations engine not available: ${(err as Error).message}`, err);
       // Ended between describe and the update: its result is the answer.
-      if (err instanceof WorkflowUpdateFailedError || (err as { name?: string }).name === 'WorkflowUpdateRPCTimeoutOrCancelledError') return (await handle.result()) as OperationAnswer;
+      if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError || (err as { name?: string }).name === 'WorkflowUpdateRPCTimeoutOrCancelledError')
+        return (await handle.result()) as OperationAnswer;
       throw await this.mapUpdateError(err, workflowId);
     }
   }

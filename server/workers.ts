@@ -1,7 +1,9 @@
 // The Temporal workers of one process: the workflow worker (shared ops queue) and, on the SIP node,
-// the activity worker on the node's own queue (it owns the SIP socket, so SIP actions run here).
+// the node's worker on its own queue. The node's worker owns the SIP socket, so SIP actions run
+// there; it also runs the operations started on its queue (the API's default), whose SIP actions
+// are then local activities (docs/operations.md, "Where an operation runs").
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel as TemporalLogLevel } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel as TemporalLogLevel, type WorkflowBundle } from '@temporalio/worker';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
@@ -69,18 +71,13 @@ export async function startWorkers(opts: WorkersOptions): Promise<RunningWorkers
   const namespace = opts.config.temporal.namespace;
   const workers: Worker[] = [];
   try {
+    // One bundle for both workers (building it takes seconds).
+    const started = Date.now();
+    const workflowBundle: WorkflowBundle = await bundleWorkflowCode({ workflowsPath, ...WORKFLOW_BUNDLER_OPTIONS, logger: new DefaultLogger('WARN') });
+    const bundleMs = Date.now() - started;
     if (opts.workflows) {
-      const started = Date.now();
-      workers.push(
-        await Worker.create({
-          connection,
-          namespace,
-          taskQueue: OPS_TASK_QUEUE,
-          workflowsPath,
-          bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
-        }),
-      );
-      log.info('workflow worker ready', { taskQueue: OPS_TASK_QUEUE, bundleMs: Date.now() - started });
+      workers.push(await Worker.create({ connection, namespace, taskQueue: OPS_TASK_QUEUE, workflowBundle }));
+      log.info('workflow worker ready', { taskQueue: OPS_TASK_QUEUE, bundleMs });
     }
     if (opts.nodeActivities) {
       const taskQueue = sipTaskQueue(opts.config.node);
@@ -89,10 +86,11 @@ export async function startWorkers(opts: WorkersOptions): Promise<RunningWorkers
           connection,
           namespace,
           taskQueue,
+          workflowBundle,
           activities: createActivities({ config: opts.config, store: opts.store, clock: opts.clock, sip: opts.sip }),
         }),
       );
-      log.info('node activity worker ready', { taskQueue });
+      log.info('node worker ready (operations and SIP activities)', { taskQueue, bundleMs });
     }
   } catch (err) {
     await connection.close();

@@ -72,6 +72,8 @@ describe.skipIf(skipReason !== null)('REFER (blind transfer) through the real se
 
   async function refer(dialogid: string, key: string, mode: number): Promise<ReferAnswer> {
     const r = await api('REFER', `${CALLS}/${dialogid}`, { by: 'a', referto: '13', response_mode: mode }, { 'idempotency-key': key });
+    // On a refusal, the server's last warnings and errors say why (an internal error is only 1500).
+    if (r.status !== 200) console.log(`server warnings and errors:\n${server.output().split('\n').filter((l) => /\b(warn|error)\b/i.test(l)).slice(-30).join('\n')}`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     return r.body as ReferAnswer;
   }

@@ -16,8 +16,10 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -77,6 +79,13 @@ export interface OperationInput {
   bindings?: string[];
   /** Hash of the request, compared when a retry joins under the same Idempotency-Key. */
   fingerprint?: string;
+  /** The response_mode of the request that starts the run. With local SIP activities an answer
+   * waits for the workflow task, so the first ones must not collect past it (`collectFor`). */
+  answerAt?: number;
+  /** Run the SIP activities as local activities: set by whoever starts the run on the node's own
+   * queue (TemporalOperations does), whose worker owns the SIP socket. Part of the input, not read
+   * from the worker's queue, so a replay takes the same path wherever it runs. */
+  sipLocal?: boolean;
 }
 
 // The schemas stay module-private: the workflow modules are preloaded once per isolate and the SDK
@@ -92,6 +101,8 @@ const operationInputSchema = z.object({
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   bindings: z.array(z.string().min(1).max(128)).max(32).optional(),
   fingerprint: z.string().min(1).max(128).optional(),
+  answerAt: z.number().int().min(0).max(5).optional(),
+  sipLocal: z.boolean().optional(),
 });
 
 const referInputSchema = operationInputSchema.extend({ dialogid: dialogIdSchema });
@@ -143,6 +154,13 @@ export const ACTIVITY_OPTIONS = {
   },
 } as const;
 
+/** The same as local activities: run by the node's worker inside the workflow task, when the
+ * workflow runs on the node's own queue. No schedule-to-start wait: the worker is the node. */
+export const LOCAL_ACTIVITY_OPTIONS = {
+  once: { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } },
+  release: ACTIVITY_OPTIONS.release,
+} as const;
+
 /** How long placeCall and sendRefer wait after sending for the request's outcome, returning the
  * events of that time in their result (one workflow task instead of one per signal). A device that
  * answers within it costs no signal; one that rings longer delays checkpoint 1 by at most this. */
@@ -156,23 +174,57 @@ interface Collected {
   end(result: SipEventsResult | undefined): void;
 }
 
-function sipImpl(input: OperationInput, collected?: Collected): ServiceScriptImpl {
+/** What a collecting activity is asked to do: wait how long, and for which event. */
+interface CollectArgs {
+  collectMs?: number;
+  settle?: 'first' | 'final';
+}
+
+/**
+ * With local activities an answer that is ready goes out only when the workflow task completes,
+ * and the task stays open while a local activity collects. So a collecting activity must not wait
+ * past the checkpoint some request is waiting for:
+ * - that checkpoint already reached: send and return at once (collectMs 0);
+ * - reached by the request's first event (the call's 180 for checkpoint 1, the REFER's 202 for 3):
+ *   return at that event;
+ * - else the whole window, up to the request's outcome.
+ */
+export function collectFor(kind: 'call' | 'refer', due: number | undefined, known: number): CollectArgs {
+  if (due !== undefined && due <= known) return { collectMs: 0 };
+  const firstEventReaches = kind === 'call' ? 1 : 3;
+  if (due !== undefined && due <= firstEventReaches) return { collectMs: COLLECT_MS, settle: 'first' };
+  return { collectMs: COLLECT_MS };
+}
+
+/** How the SIP activities run: local when the workflow runs on the node's own queue. */
+export interface SipMode {
+  local: boolean;
+  /** The lowest checkpoint an answer still waits for (local mode), and the one reached. */
+  due(): number | undefined;
+  known(): number;
+}
+
+function sipImpl(input: OperationInput, collected: Collected | undefined, mode: SipMode): ServiceScriptImpl {
   const taskQueue = sipTaskQueue(input.node);
-  const once = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.once });
-  const release = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.release });
+  const once = mode.local ? proxyLocalActivities<SipActivities>(LOCAL_ACTIVITY_OPTIONS.once) : proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.once });
+  const release = mode.local ? proxyLocalActivities<SipActivities>(LOCAL_ACTIVITY_OPTIONS.release) : proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.release });
+  // Local runs say when the operation began: a node restarted since then refuses to send (it lost
+  // the operation's calls, and a re-run local activity must not send twice).
+  const started = mode.local ? { opStartedAt: workflowInfo().runStartTime.getTime() } : {};
   const { domain } = input;
   const bindings = input.bindings ?? [];
   /** Runs a sending activity that may return events; they reach the machine before its done event
    * (the machine takes SIP events at the step, in any of its sub-states). */
-  const collecting = async (run: (extra: { collectMs?: number }) => Promise<SipEventsResult | undefined>): Promise<void> => {
+  const collecting = async (kind: 'call' | 'refer', run: (extra: CollectArgs) => Promise<SipEventsResult | undefined>): Promise<void> => {
     if (!collected) {
       await run({});
       return;
     }
+    const args = mode.local ? collectFor(kind, mode.due(), mode.known()) : { collectMs: COLLECT_MS };
     collected.begin();
     let result: SipEventsResult | undefined;
     try {
-      result = await run({ collectMs: COLLECT_MS });
+      result = await run(args);
     } finally {
       collected.end(result);
     }
@@ -182,8 +234,9 @@ function sipImpl(input: OperationInput, collected?: Collected): ServiceScriptImp
   return {
     placeCall: (i) => {
       const callerid = i.callerid ?? '';
-      return collecting((extra) => once.placeCall({
+      return collecting('call', (extra) => once.placeCall({
         ...extra,
+        ...started,
         callid: i.callid,
         to: i.to,
         domain,
@@ -198,10 +251,10 @@ function sipImpl(input: OperationInput, collected?: Collected): ServiceScriptImp
         ...(i.sdpFrom ? { sdpFrom: i.sdpFrom } : {}),
       }));
     },
-    sendRefer: (i) => collecting((extra) => once.sendRefer({ ...extra, callid: i.callid, referTo: i.target, ...(i.replaces ? { replaces: i.replaces } : {}) })),
-    sendDtmf: (i) => once.sendDtmf({ target: i.target, digits: i.digits, proto: i.proto }),
+    sendRefer: (i) => collecting('refer', (extra) => once.sendRefer({ ...extra, ...started, callid: i.callid, referTo: i.target, ...(i.replaces ? { replaces: i.replaces } : {}) })),
+    sendDtmf: (i) => once.sendDtmf({ ...started, target: i.target, digits: i.digits, proto: i.proto }),
     hangup: (i) => release.hangup({ callids: i.callids }),
-    joinLegs: (i) => once.joinLegs({ callids: i.callids, bindings }),
+    joinLegs: (i) => once.joinLegs({ ...started, callids: i.callids, bindings }),
   };
 }
 
@@ -214,6 +267,8 @@ export function makeServiceCallid(node: string): string {
 
 /** A guard far beyond any script's own timers (calltimeout ≤ 600 s, finalTimeout 120 s, …). */
 export const MAX_RUN = '1 hour';
+/** How long a local activity's result may wait for the signals that fill its `seq` gap. */
+const RESULT_GAP_WAIT = '2 seconds';
 /** After a cancel, how long the script gets to hang up what is live. */
 const STOP_GRACE = '3 minutes';
 
@@ -252,8 +307,30 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
     const issues = bound.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
     throw ApplicationFailure.nonRetryable(`invalid input for script "${script.name}": ${issues}`, 'InvalidInput');
   }
+  // Started on the node's own queue, the SIP activities are local (docs/operations.md, "Where an
+  // operation runs"); runs on the shared queue, and every run recorded before, call the node's queue.
+  const local = input.sipLocal === true;
+  // Local SIP activities anywhere but on the node's worker would send from a process without the
+  // calls. Checked when the run first executes (a replay may run on any queue; it passed then).
+  if (local && !workflowInfo().unsafe.isReplaying && workflowInfo().taskQueue !== sipTaskQueue(input.node)) {
+    throw ApplicationFailure.nonRetryable(`invalid operation input: sipLocal needs the run on ${sipTaskQueue(input.node)}, not ${workflowInfo().taskQueue}`, 'InvalidInput');
+  }
   // The SIP events' way into the machine: signals, and what placeCall/sendRefer return (event-stream.ts).
   const stream = new SipEventStream((event) => take(event));
+  /** A local activity's result held for signals sent before it (they come with the next workflow
+   * task) must not wait for ever if one of them was lost. */
+  let flushing = false;
+  const flushLater = (): void => {
+    if (flushing) return;
+    flushing = true;
+    machineScope
+      .run(async () => {
+        await sleep(RESULT_GAP_WAIT);
+        flushing = false;
+        if (stream.holdingResult) stream.flush();
+      })
+      .catch((err: unknown) => log.error('releasing held SIP events failed', { error: String(err) }));
+  };
   // New runs let placeCall/sendRefer return the SIP events they waited for (COLLECT_PATCH); runs
   // recorded before replay as they ran, every event a signal.
   const collected: Collected | undefined = patched(COLLECT_PATCH)
@@ -267,12 +344,24 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
             else dropMalformed('activity result', raw);
           }
           stream.end(events);
+          if (local && stream.holdingResult) flushLater();
         },
       }
     : undefined;
+  /** The checkpoints the waiting updates want; the starting request's until an update arrives. */
+  const waiting: number[] = [];
+  let updatesSeen = 0;
+  const sipMode: SipMode = {
+    local,
+    due: () => {
+      const modes = updatesSeen === 0 && input.answerAt !== undefined ? [...waiting, input.answerAt] : waiting;
+      return modes.length ? Math.min(...modes) : undefined;
+    },
+    known: () => state.progress?.checkpoint ?? 0,
+  };
   let machine: ServiceScriptMachine;
   try {
-    machine = createServiceScriptMachine(script, sipImpl(input, collected));
+    machine = createServiceScriptMachine(script, sipImpl(input, collected, sipMode));
   } catch (err) {
     throw ApplicationFailure.nonRetryable(`unusable compiled script "${script.name}": ${(err as Error).message}`, 'InvalidInput');
   }
@@ -385,8 +474,14 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
   setHandler(
     waitForCheckpoint,
     async (mode: number, _fingerprint?: string) => {
-      // Never cut short by a cancel request: the operation still ends, and the answer says how.
-      await CancellationScope.nonCancellable(() => condition(() => state.finished || reached(current(), mode)));
+      updatesSeen++;
+      waiting.push(mode);
+      try {
+        // Never cut short by a cancel request: the operation still ends, and the answer says how.
+        await CancellationScope.nonCancellable(() => condition(() => state.finished || reached(current(), mode)));
+      } finally {
+        waiting.splice(waiting.indexOf(mode), 1);
+      }
       return answer();
     },
     {

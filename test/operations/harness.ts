@@ -1,6 +1,7 @@
 // The operations under test, wired as production will be, with a fake SIP peer in place of the
 // B2BUA: a real Temporal dev server (startTestTemporal), the workflow worker on OPS_TASK_QUEUE with
-// the real workflowsPath, the SIP activity worker on sipTaskQueue('001') with
+// the real workflowsPath (runs started on the shared queue), the node's worker on sipTaskQueue('001')
+// with the same workflows (where the API starts them) and
 // createSipActivities({ sip: fakeSip, routes: router }), the event router signalling through the
 // test server's client, and the API app with TemporalOperations as its OperationsPort.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -45,9 +46,12 @@ export async function startOpsHarness(dialogs: DialogSpec[] = []): Promise<OpsHa
   sip.connect((callid, event) => router.deliver(callid, event));
 
   const workflowWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: OPS_TASK_QUEUE, workflowsPath, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS });
+  // The node's worker runs the operations the API starts on its queue, SIP actions local.
   const sipWorker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: sipTaskQueue(config.node),
+    workflowsPath,
+    bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
     activities: createActivities({ config, store, clock: new ManualClock(1_700_000_000_000), sip: { sip, routes: router } }),
   });
   const running = Promise.all([workflowWorker.run(), sipWorker.run()]);

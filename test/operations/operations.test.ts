@@ -13,6 +13,7 @@ import { OperationsUnavailableError, TemporalOperations } from '../../operations
 import { loadBuiltinScript } from '../../service-scripts/load.ts';
 import { createActivities } from '../../activities/index.ts';
 import { ManualClock } from '../../lib/clock.ts';
+import { WORKFLOW_BUNDLER_OPTIONS, workflowsPath } from '../../server/workers.ts';
 import { OPS_TASK_QUEUE, sipTaskQueue } from '../../temporal/task-queues.ts';
 import { CALL_DIALOG_ID, CALL_OPERATION, CALL_USER } from '../../workflows/search-attributes.ts';
 import { progressQuery, sipSignals } from '../../workflows/signals.ts';
@@ -277,6 +278,8 @@ describe('failures', () => {
     const worker = await Worker.create({
       connection: h.env.nativeConnection,
       taskQueue: sipTaskQueue('002'),
+      workflowsPath,
+      bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
       activities: createActivities({ config, store: h.store, clock: new ManualClock(0) }),
     });
     const ops = new TemporalOperations({ client: h.env.client, config, store: h.store, newId: () => `noport-${Date.now()}` });
@@ -306,6 +309,20 @@ describe('failures', () => {
     expect(cause).toBeInstanceOf(ApplicationFailure);
     expect(cause).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
     expect(cause?.message).toContain('node: must be 3 digits');
+  });
+
+  it('local SIP activities are refused on any queue but the node\'s: the run fails on its input, nothing is sent', async () => {
+    const sent = h.sip.requests.length;
+    const run = h.env.client.workflow.execute('opPost', {
+      taskQueue: OPS_TASK_QUEUE,
+      workflowId: `op-post-local-elsewhere-${Date.now()}`,
+      args: [{ node: '001', user: 'alice@d', domain: 'd', script: loadBuiltinScript('post'), params: { from: '11', to: '12', domain: 'd' }, sipLocal: true }],
+    });
+    const err = await run.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+    expect((err as WorkflowFailedError).cause?.message).toContain('sipLocal needs the run on callctl-sip-001');
+    expect(h.sip.requests.length).toBe(sent);
   });
 
   it('a run that fails on its input answers an error at once (the API makes it 1500), never hangs', async () => {

@@ -32,26 +32,46 @@ async function replayAll(path: string, only?: (file: string) => boolean): Promis
 
 describe('operation workflow histories replay against the current code', () => {
   it('has a fixture for every operation and outcome recorded', () => {
-    // Each twice: as first recorded, every SIP event a signal, and with the events that placeCall
-    // and sendRefer return (-collect, patch sip-events-in-activity-results).
+    // Each three times: as first recorded, every SIP event a signal; with the events that placeCall
+    // and sendRefer return (-collect, patch sip-events-in-activity-results); and run on the node's
+    // queue with local SIP activities (-local, docs/operations.md "Where an operation runs").
     expect(fixtures.map((f) => f.file)).toEqual([
       'invite-join-collect.json',
+      'invite-join-local.json',
       'invite-join.json',
       'post-busy-collect.json',
+      'post-busy-local.json',
       'post-busy.json',
       'post-cancelled-collect.json',
+      'post-cancelled-local.json',
       'post-cancelled.json',
       'post-happy-dtmf-mode5-collect.json',
+      'post-happy-dtmf-mode5-local.json',
       'post-happy-dtmf-mode5.json',
       'post-happy-mode0-collect.json',
+      'post-happy-mode0-local.json',
       'post-happy-mode0.json',
       'post-no-answer-collect.json',
+      'post-no-answer-local.json',
       'post-no-answer.json',
       'refer-fail-back-collect.json',
+      'refer-fail-back-local.json',
       'refer-fail-back.json',
       'refer-no-notify-collect.json',
+      'refer-no-notify-local.json',
       'refer-no-notify.json',
     ]);
+  });
+
+  it('the -local fixtures ran on the node\'s queue with local activities (markers, no activity tasks); the others on the shared queue', () => {
+    for (const f of fixtures) {
+      const events = (f.history as { events: Array<{ eventType: string; workflowExecutionStartedEventAttributes?: { taskQueue?: { name?: string } } }> }).events;
+      const queue = events[0]?.workflowExecutionStartedEventAttributes?.taskQueue?.name;
+      const types = new Set(events.map((e) => e.eventType));
+      const local = f.file.endsWith('-local.json');
+      expect([f.file, queue, types.has('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')]).toEqual([f.file, local ? 'callctl-sip-001' : 'callctl-ops', !local]);
+      if (local) expect(types.has('EVENT_TYPE_MARKER_RECORDED')).toBe(true);
+    }
   });
 
   it('replays every fixture without non-determinism', async () => {
