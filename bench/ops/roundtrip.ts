@@ -7,8 +7,9 @@
 //   RT_DB=file|memory  RT_DYN="key=value …" (extra --dynamic-config-value)  RT_ADDRESS=host:port (an
 //   already running server)  RT_WORKER='{"maxCachedWorkflows":…}' (JSON worker options)
 //   RT_SIGNAL_DELAY_MS=3 (the "far end" answering after the activity)
+//   RT_LOCAL=1: each leg a local activity on the workflow's worker that returns the answer itself
 //   RT_HEAVY=1: start as the API does (an ~11 KB input, three search attributes, memo, summary)
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,7 @@ const SAME_QUEUE = env('RT_QUEUE', 'other') === 'same';
 const SIGNAL_DELAY = Number(env('RT_SIGNAL_DELAY_MS', '3'));
 const WORKER_OPTS = JSON.parse(env('RT_WORKER', '{}')) as Partial<WorkerOptions>;
 const HEAVY = process.env.RT_HEAVY === '1';
+const LOCAL = process.env.RT_LOCAL === '1';
 const NS = 'default';
 const WF_QUEUE = 'rt-wf';
 const ACT_QUEUE = SAME_QUEUE ? WF_QUEUE : 'rt-act';
@@ -70,11 +72,15 @@ const activities = {
     setTimeout(() => void client.workflow.getHandle(wf).signal(rtEvent, n).catch(() => {}), SIGNAL_DELAY);
     return Promise.resolve();
   },
+  // The local variant: the far end's answer comes back within the activity.
+  pingAndWait(n: number): Promise<number> {
+    return new Promise((r) => setTimeout(() => r(n), SIGNAL_DELAY));
+  },
 };
 
 const workflowsPath = fileURLToPath(new URL('./roundtrip-workflow.ts', import.meta.url));
 const workers = [
-  await Worker.create({ connection: native, namespace: NS, taskQueue: WF_QUEUE, workflowsPath, ...(SAME_QUEUE ? { activities } : {}), ...WORKER_OPTS }),
+  await Worker.create({ connection: native, namespace: NS, taskQueue: WF_QUEUE, workflowsPath, ...(SAME_QUEUE || LOCAL ? { activities } : {}), ...WORKER_OPTS }),
 ];
 if (!SAME_QUEUE) workers.push(await Worker.create({ connection: native, namespace: NS, taskQueue: ACT_QUEUE, activities }));
 const runs = workers.map((w) => w.run());
@@ -85,7 +91,7 @@ async function one(i: number, tag: string): Promise<{ accept: number; answer: nu
   const op = new WithStartWorkflowOperation('roundtrip', {
     workflowId: id,
     taskQueue: WF_QUEUE,
-    args: [{ legs: LEGS, activityQueue: ACT_QUEUE, ...(HEAVY ? { ballast: 'x'.repeat(11_000) } : {}) }],
+    args: [{ legs: LEGS, activityQueue: ACT_QUEUE, local: LOCAL, ...(HEAVY ? { ballast: 'x'.repeat(11_000) } : {}) }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     ...(HEAVY
       ? {
@@ -161,12 +167,26 @@ async function historyFigures(ids: string[]) {
   return { wftWait: dist(wftWait), wftRun: dist(wftRun), actWait: dist(actWait), actRun: dist(actRun), sigToWftStarted: dist(sigToWft), wftsPerOp: dist(wfts) };
 }
 
+/** utime + stime of a process, in ms (Linux /proc; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 try {
   await batch(10, 'warm');
+  const cpu0 = { self: cpuMs(process.pid), dev: dev ? cpuMs(dev.pid) : NaN };
   const res = await batch(OPS, 'run');
+  const cpu = { self: (cpuMs(process.pid) - cpu0.self) / OPS, dev: dev ? (cpuMs(dev.pid) - cpu0.dev) / OPS : NaN };
   const figures = await historyFigures(res.slice(0, 30).map((r) => r.id));
   const fmt = (d: ReturnType<typeof dist>) => (d ? `${d.p50} / ${d.p99} (n ${d.n})` : '-');
-  console.log(JSON.stringify({ ops: OPS, legs: LEGS, rate: RATE || 'closed', mode: MODE, queue: SAME_QUEUE ? 'same' : 'other', db: process.env.RT_DB ?? 'file', dyn: process.env.RT_DYN ?? '', pragma: process.env.RT_PRAGMA ?? '', heavy: HEAVY, worker: WORKER_OPTS }));
+  console.log(JSON.stringify({ ops: OPS, legs: LEGS, rate: RATE || 'closed', mode: MODE, queue: SAME_QUEUE ? 'same' : 'other', db: process.env.RT_DB ?? 'file', dyn: process.env.RT_DYN ?? '', pragma: process.env.RT_PRAGMA ?? '', heavy: HEAVY, local: LOCAL, worker: WORKER_OPTS }));
+  console.log(`CPU ms/op: this process (client, workers) ${cpu.self.toFixed(1)}, dev server ${cpu.dev.toFixed(1)}`);
   console.log(`accept ${fmt(dist(res.map((r) => r.accept)))}  answer ${fmt(dist(res.map((r) => r.answer)))}`);
   for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(16)} ${fmt(v)}`);
 } finally {
