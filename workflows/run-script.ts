@@ -43,6 +43,7 @@ import {
   type ServiceScriptSnapshot,
 } from '../machines/index.ts';
 import { sipTaskQueue } from '../temporal/task-queues.ts';
+import { COLLECT_MS, collectFor, type CollectArgs } from './collect-window.ts';
 import { SipEventStream } from './event-stream.ts';
 import { CALL_DIALOG_ID, CALL_OPERATION, CALL_USER } from './search-attributes.ts';
 import {
@@ -161,10 +162,7 @@ export const LOCAL_ACTIVITY_OPTIONS = {
   release: ACTIVITY_OPTIONS.release,
 } as const;
 
-/** How long placeCall and sendRefer wait after sending for the request's outcome, returning the
- * events of that time in their result (one workflow task instead of one per signal). A device that
- * answers within it costs no signal; one that rings longer delays checkpoint 1 by at most this. */
-export const COLLECT_MS = 100;
+export { COLLECT_MS } from './collect-window.ts';
 /** The patch that turned collection on: runs started before it replay without it. */
 export const COLLECT_PATCH = 'sip-events-in-activity-results';
 
@@ -172,28 +170,6 @@ export const COLLECT_PATCH = 'sip-events-in-activity-results';
 interface Collected {
   begin(): void;
   end(result: SipEventsResult | undefined): void;
-}
-
-/** What a collecting activity is asked to do: wait how long, and for which event. */
-interface CollectArgs {
-  collectMs?: number;
-  settle?: 'first' | 'final';
-}
-
-/**
- * With local activities an answer that is ready goes out only when the workflow task completes,
- * and the task stays open while a local activity collects. So a collecting activity must not wait
- * past the checkpoint some request is waiting for:
- * - that checkpoint already reached: send and return at once (collectMs 0);
- * - reached by the request's first event (the call's 180 for checkpoint 1, the REFER's 202 for 3):
- *   return at that event;
- * - else the whole window, up to the request's outcome.
- */
-export function collectFor(kind: 'call' | 'refer', due: number | undefined, known: number): CollectArgs {
-  if (due !== undefined && due <= known) return { collectMs: 0 };
-  const firstEventReaches = kind === 'call' ? 1 : 3;
-  if (due !== undefined && due <= firstEventReaches) return { collectMs: COLLECT_MS, settle: 'first' };
-  return { collectMs: COLLECT_MS };
 }
 
 /** How the SIP activities run: local when the workflow runs on the node's own queue. */
