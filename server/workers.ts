@@ -26,6 +26,21 @@ export const WORKFLOW_BUNDLER_OPTIONS = { ignoreModules: [], preloadModules: [wo
 
 let runtimeInstalled = false;
 
+/** What ops need from an SDK log line ("Activity failed" says nothing by itself): which workflow,
+ * which activity, and why. */
+export function sdkLogFields(meta: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!meta) return out;
+  for (const key of ['workflowId', 'workflowType', 'activityType', 'activityId', 'taskQueue', 'isLocal'] as const) {
+    const v = meta[key];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[key] = String(v);
+  }
+  const err = meta.error ?? meta.failure;
+  if (err instanceof Error) out.error = `${err.name}: ${err.message}`.slice(0, 300);
+  else if (typeof err === 'string') out.error = err.slice(0, 300);
+  return out;
+}
+
 /** Routes the SDK's own logs into ours (warnings and errors only: the SDK is chatty at info). */
 export function installTemporalRuntime(logger: Logger): void {
   if (runtimeInstalled) return;
@@ -39,8 +54,9 @@ export function installTemporalRuntime(logger: Logger): void {
       const msg = entry.message.slice(0, 500);
       // A workflow-only or activity-only worker is by design here, not a misconfiguration.
       if (/^No (activities|workflows|Nexus services) registered/.test(msg)) return;
-      if (entry.level === 'ERROR') log.error(msg);
-      else log.warn(msg);
+      const fields = sdkLogFields(entry.meta);
+      if (entry.level === 'ERROR') log.error(msg, fields);
+      else log.warn(msg, fields);
     }),
   });
 }
