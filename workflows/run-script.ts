@@ -187,6 +187,12 @@ function sipImpl(input: OperationInput, collected: Collected | undefined, mode: 
   // Local runs say when the operation began: a node restarted since then refuses to send (it lost
   // the operation's calls, and a re-run local activity must not send twice).
   const started = mode.local ? { opStartedAt: workflowInfo().runStartTime.getTime() } : {};
+  // A local run that answers at checkpoint 0 places its first call as a queued activity on the same
+  // (its own) queue: the first workflow task then completes, and the answer goes out, at once,
+  // instead of after a local activity; the SDK hands the task straight back to this worker (eager
+  // dispatch). Decided from the input, so a replay takes the same path.
+  let queuedFirstCall = mode.local && input.answerAt === 0;
+  const queued = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.once });
   const { domain } = input;
   const bindings = input.bindings ?? [];
   /** Runs a sending activity that may return events; they reach the machine before its done event
@@ -210,9 +216,11 @@ function sipImpl(input: OperationInput, collected: Collected | undefined, mode: 
   return {
     placeCall: (i) => {
       const callerid = i.callerid ?? '';
-      return collecting('call', (extra) => once.placeCall({
-        ...extra,
-        ...started,
+      const viaQueue = queuedFirstCall;
+      queuedFirstCall = false;
+      return collecting('call', (extra) => (viaQueue ? queued : once).placeCall({
+        ...(viaQueue ? { collectMs: COLLECT_MS } : extra),
+        ...(viaQueue ? {} : started),
         callid: i.callid,
         to: i.to,
         domain,
