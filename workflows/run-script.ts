@@ -159,7 +159,6 @@ export const ACTIVITY_OPTIONS = {
  * workflow runs on the node's own queue. No schedule-to-start wait: the worker is the node. */
 export const LOCAL_ACTIVITY_OPTIONS = {
   once: { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } },
-  release: ACTIVITY_OPTIONS.release,
 } as const;
 
 export { COLLECT_MS } from './collect-window.ts';
@@ -183,7 +182,11 @@ export interface SipMode {
 function sipImpl(input: OperationInput, collected: Collected | undefined, mode: SipMode): ServiceScriptImpl {
   const taskQueue = sipTaskQueue(input.node);
   const once = mode.local ? proxyLocalActivities<SipActivities>(LOCAL_ACTIVITY_OPTIONS.once) : proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.once });
-  const release = mode.local ? proxyLocalActivities<SipActivities>(LOCAL_ACTIVITY_OPTIONS.release) : proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.release });
+  // hangup stays a queued activity (on the node's own queue when local: eager dispatch). A timer
+  // usually triggers it, and its effect (the 487, the BYE's answer) comes back as a signal: run
+  // inside the workflow task, that signal could land beside the timer in a retried task, where
+  // signals are delivered first, and the machine would see the effect before its cause.
+  const release = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.release });
   // Local runs say when the operation began: a node restarted since then refuses to send (it lost
   // the operation's calls, and a re-run local activity must not send twice).
   const started = mode.local ? { opStartedAt: workflowInfo().runStartTime.getTime() } : {};
