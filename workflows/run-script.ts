@@ -172,7 +172,7 @@ interface Collected {
 }
 
 /** How the SIP activities run: local when the workflow runs on the node's own queue. */
-export interface SipMode {
+interface SipMode {
   local: boolean;
   /** The lowest checkpoint an answer still waits for (local mode), and the one reached. */
   due(): number | undefined;
@@ -181,7 +181,8 @@ export interface SipMode {
 
 function sipImpl(input: OperationInput, collected: Collected | undefined, mode: SipMode): ServiceScriptImpl {
   const taskQueue = sipTaskQueue(input.node);
-  const once = mode.local ? proxyLocalActivities<SipActivities>(LOCAL_ACTIVITY_OPTIONS.once) : proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.once });
+  const queued = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.once });
+  const once = mode.local ? proxyLocalActivities<SipActivities>(LOCAL_ACTIVITY_OPTIONS.once) : queued;
   // hangup stays a queued activity (on the node's own queue when local: eager dispatch). A timer
   // usually triggers it, and its effect (the 487, the BYE's answer) comes back as a signal: run
   // inside the workflow task, that signal could land beside the timer in a retried task, where
@@ -195,7 +196,6 @@ function sipImpl(input: OperationInput, collected: Collected | undefined, mode: 
   // instead of after a local activity; the SDK hands the task straight back to this worker (eager
   // dispatch). Decided from the input, so a replay takes the same path.
   let queuedFirstCall = mode.local && input.answerAt === 0;
-  const queued = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.once });
   const { domain } = input;
   const bindings = input.bindings ?? [];
   /** Runs a sending activity that may return events; they reach the machine before its done event
