@@ -2,6 +2,7 @@
 // the way an operator starts it, and waits for its "ready" line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,15 +14,37 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export const repoRoot = root;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Where the tests' media relays and phones take their RTP ports (test/sip/helpers/node.ts
+ * mediaRange, baresip, linphone, the demo config): a port handed out here must not fall in them, or
+ * a relay of another test file running in parallel may bind it first (SIPp: "Unable to bind main
+ * socket, errno = 98").
+ */
+const MEDIA_PORTS_END = 50_000;
+
+function tcpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const u = createSocket('udp4');
+    u.once('error', () => resolve(false));
+    u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+  });
+}
+
+/** A port free for TCP and UDP on 127.0.0.1 now, drawn at random above every media range the tests use. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = MEDIA_PORTS_END + Math.floor(Math.random() * 11_000);
+    if ((await tcpFree(port)) && (await udpFree(port))) return port;
+  }
+  throw new Error(`no free port above ${MEDIA_PORTS_END} after 200 tries`);
 }
 
 export interface ServerProcess {

@@ -1,8 +1,6 @@
 // A SIP node for tests: the demo config's domain and accounts on free loopback ports, a private data
 // folder, and the events it publishes recorded.
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSipNode, type SipNode, type SipNodeOptions } from '../../../b2bua/index.ts';
@@ -13,25 +11,9 @@ import { CallStore } from '../../../store/call-store.ts';
 
 export const DOMAIN = 'test.rootdomain.ru';
 
-/** A port free for both UDP and TCP on loopback right now. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const tcp = createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as { port: number }).port));
-    });
-    const udp = createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise<void>((r) => tcp.close(() => r()));
-    if (ok) await new Promise<void>((r) => udp.close(() => r()));
-    else udp.close();
-    if (ok) return port;
-  }
-}
+/** A port free for both UDP and TCP on loopback, above the tests' media ranges (one implementation). */
+import { freePort } from '../../helpers/server-process.ts';
+export { freePort };
 
 /** An even base for a media range of `size` ports, somewhere tests are unlikely to collide. */
 export function mediaRange(size = 400): [number, number] {
