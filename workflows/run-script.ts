@@ -87,6 +87,10 @@ export interface OperationInput {
    * queue (TemporalOperations does), whose worker owns the SIP socket. Part of the input, not read
    * from the worker's queue, so a replay takes the same path wherever it runs. */
   sipLocal?: boolean;
+  /** placeCall and sendRefer return the SIP events they waited for: set by TemporalOperations on
+   * every run it starts. Runs without it (older ones, or started by hand) decide by the patch
+   * COLLECT_PATCH, which costs every run a marker and a search-attribute upsert in its history. */
+  collectEvents?: boolean;
 }
 
 // The schemas stay module-private: the workflow modules are preloaded once per isolate and the SDK
@@ -104,6 +108,7 @@ const operationInputSchema = z.object({
   fingerprint: z.string().min(1).max(128).optional(),
   answerAt: z.number().int().min(0).max(5).optional(),
   sipLocal: z.boolean().optional(),
+  collectEvents: z.boolean().optional(),
 });
 
 const referInputSchema = operationInputSchema.extend({ dialogid: dialogIdSchema });
@@ -318,9 +323,10 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
       })
       .catch((err: unknown) => log.error('releasing held SIP events failed', { error: String(err) }));
   };
-  // New runs let placeCall/sendRefer return the SIP events they waited for (COLLECT_PATCH); runs
-  // recorded before replay as they ran, every event a signal.
-  const collected: Collected | undefined = patched(COLLECT_PATCH)
+  // New runs let placeCall/sendRefer return the SIP events they waited for: said by the input
+  // (collectEvents), else by the patch (COLLECT_PATCH); runs recorded before replay as they ran,
+  // every event a signal. The input decides first, so those runs record no patch marker.
+  const collected: Collected | undefined = input.collectEvents === true || patched(COLLECT_PATCH)
     ? {
         begin: () => stream.begin(),
         end: (result) => {

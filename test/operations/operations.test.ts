@@ -94,6 +94,13 @@ describe('POST: click-to-call through REFER', () => {
   it('response_mode 4: answers once Y answered, with its status line and the new dialog', async () => {
     const r = await postHappy(h, 4);
     expect(r.answer).toEqual({ result: 'ok', ivrcallid: expect.stringMatching(IVR), acallid: 'xy-call@10.0.0.11', last_response: 'SIP/2.0 200 OK', dialogid: NEW_DIALOG });
+    // The run was asked to collect by its input, so it recorded no patch marker and no
+    // TemporalChangeVersion upsert (each a history event, the upsert also a visibility write).
+    const events = await history(r.workflowId);
+    const input = events[0]?.e.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+    expect(JSON.parse(Buffer.from(input ?? []).toString('utf8'))).toMatchObject({ collectEvents: true, sipLocal: true });
+    expect(events.filter((x) => x.type === 'EVENT_TYPE_MARKER_RECORDED' && x.e.markerRecordedEventAttributes?.markerName === 'core_patch')).toEqual([]);
+    expect(events.filter((x) => x.type === 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES' && 'TemporalChangeVersion' in (x.e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}))).toEqual([]);
   });
 
   it('response_mode 5: answers when over; DTMF after "," goes to Y on the new dialog; checkpoints 0…5 in order', async () => {

@@ -32,33 +32,42 @@ async function replayAll(path: string, only?: (file: string) => boolean): Promis
 
 describe('operation workflow histories replay against the current code', () => {
   it('has a fixture for every operation and outcome recorded', () => {
-    // Each three times: as first recorded, every SIP event a signal; with the events that placeCall
-    // and sendRefer return (-collect, patch sip-events-in-activity-results); and run on the node's
-    // queue with local SIP activities (-local, docs/operations.md "Where an operation runs").
+    // Each four times: as first recorded, every SIP event a signal; with the events that placeCall
+    // and sendRefer return (-collect, patch sip-events-in-activity-results); run on the node's
+    // queue with local SIP activities (-local, docs/operations.md "Where an operation runs"); and
+    // with collection asked for by the input instead of the patch (-unpatched: no marker, no upsert).
     expect(fixtures.map((f) => f.file)).toEqual([
       'invite-join-collect.json',
       'invite-join-local.json',
+      'invite-join-unpatched.json',
       'invite-join.json',
       'post-busy-collect.json',
       'post-busy-local.json',
+      'post-busy-unpatched.json',
       'post-busy.json',
       'post-cancelled-collect.json',
       'post-cancelled-local.json',
+      'post-cancelled-unpatched.json',
       'post-cancelled.json',
       'post-happy-dtmf-mode5-collect.json',
       'post-happy-dtmf-mode5-local.json',
+      'post-happy-dtmf-mode5-unpatched.json',
       'post-happy-dtmf-mode5.json',
       'post-happy-mode0-collect.json',
       'post-happy-mode0-local.json',
+      'post-happy-mode0-unpatched.json',
       'post-happy-mode0.json',
       'post-no-answer-collect.json',
       'post-no-answer-local.json',
+      'post-no-answer-unpatched.json',
       'post-no-answer.json',
       'refer-fail-back-collect.json',
       'refer-fail-back-local.json',
+      'refer-fail-back-unpatched.json',
       'refer-fail-back.json',
       'refer-no-notify-collect.json',
       'refer-no-notify-local.json',
+      'refer-no-notify-unpatched.json',
       'refer-no-notify.json',
     ]);
   });
@@ -68,7 +77,7 @@ describe('operation workflow histories replay against the current code', () => {
     for (const f of fixtures) {
       const events = (f.history as { events: Ev[] }).events;
       const queue = events[0]?.workflowExecutionStartedEventAttributes?.taskQueue?.name;
-      const local = f.file.endsWith('-local.json');
+      const local = f.file.endsWith('-local.json') || f.file.endsWith('-unpatched.json');
       const queued = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
       expect([f.file, queue]).toEqual([f.file, local ? 'callctl-sip-001' : 'callctl-ops']);
       if (!local) {
@@ -76,9 +85,20 @@ describe('operation workflow histories replay against the current code', () => {
         continue;
       }
       expect(events.map((e) => e.eventType)).toContain('EVENT_TYPE_MARKER_RECORDED');
-      const allowed = f.file === 'post-happy-mode0-local.json' ? ['placeCall', 'hangup'] : ['hangup'];
+      const allowed = f.file.startsWith('post-happy-mode0-') ? ['placeCall', 'hangup'] : ['hangup'];
       expect([f.file, queued.filter((n) => !allowed.includes(n))]).toEqual([f.file, []]);
-      if (f.file === 'post-happy-mode0-local.json') expect(queued[0]).toBe('placeCall');
+      if (f.file.startsWith('post-happy-mode0-')) expect(queued[0]).toBe('placeCall');
+    }
+  });
+
+  it('runs whose input asks for collection record no patch marker and no TemporalChangeVersion upsert; the patched ones do', () => {
+    type Ev = { eventType: string; markerRecordedEventAttributes?: { markerName?: string }; upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> } } };
+    for (const f of fixtures.filter((x) => x.file.endsWith('-unpatched.json') || x.file.endsWith('-local.json'))) {
+      const events = (f.history as { events: Ev[] }).events;
+      const patchMarkers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+      const versionUpserts = events.filter((e) => 'TemporalChangeVersion' in (e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+      const patched = f.file.endsWith('-local.json');
+      expect([f.file, patchMarkers.length, versionUpserts.length]).toEqual([f.file, patched ? 1 : 0, patched ? 1 : 0]);
     }
   });
 
