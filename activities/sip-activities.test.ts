@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../lib/clock.ts';
 import { SipEventRouter, type SignalClient } from '../operations/sip-event-router.ts';
 import type { SipEventsResult } from '../workflows/signals.ts';
-import { ONCE_GUARD_TTL_MS } from './once-guard.ts';
+import { ONCE_GUARD_RESULT_TTL_MS, ONCE_GUARD_TTL_MS } from './once-guard.ts';
 import { createSipActivities, type PlaceCallRequest, type ServiceCallPort, type SipActivityDeps } from './sip-activities.ts';
 
 const WF = 'op-post-test';
@@ -152,7 +152,7 @@ describe("settle 'first': the wait ends at the request's first event", () => {
   });
 });
 
-describe('local activities: a re-run of the same (run, activity) sends nothing', () => {
+describe('local activities: a re-run of the same (run, activity) sends nothing and gets the first outcome', () => {
   const dtmf = { target: { callid: call.callid }, digits: '12', proto: 'rfc2833' } as const;
   const once = [
     ['placeCall', (a: ReturnType<typeof setup>['activities'], env: MockActivityEnvironment) => env.run(a.placeCall, call)],
@@ -161,17 +161,30 @@ describe('local activities: a re-run of the same (run, activity) sends nothing',
     ['joinLegs', (a: ReturnType<typeof setup>['activities'], env: MockActivityEnvironment) => env.run(a.joinLegs, { callids: ['x', 'y'] as [string, string], bindings: [] })],
   ] as const;
 
-  it.each(once)('%s: the second local execution fails AlreadyAttempted and the port is not called again', async (method, run) => {
+  it.each(once)('%s: the second local execution returns what the first did, and the port is not called again', async (method, run) => {
     const { activities, envFor, sent } = setup(() => undefined);
-    await run(activities, envFor({ isLocal: true, activityId: '3', runId: 'run-a' }));
-    await expect(run(activities, envFor({ isLocal: true, activityId: '3', runId: 'run-a' }))).rejects.toMatchObject({ type: 'AlreadyAttempted', nonRetryable: true });
+    const first: unknown = await run(activities, envFor({ isLocal: true, activityId: '3', runId: 'run-a' }));
+    const again: unknown = await run(activities, envFor({ isLocal: true, activityId: '3', runId: 'run-a' }));
+    expect(again).toEqual(first);
     expect(sent.map((s) => s.method)).toEqual([method]);
   });
 
-  it('a re-run is refused even when the first execution failed to send', async () => {
+  it('placeCall re-run: the same collected events again (the first result was never recorded), no second INVITE', async () => {
+    const { activities, envFor, sent } = setup((deliver) => {
+      void deliver(call.callid, { type: 'sip.provisional', status: 180, reason: 'Ringing' });
+      setTimeout(() => void deliver(call.callid, { type: 'sip.answered', status: 200, reason: 'OK' }), 5);
+    });
+    const place = async () => ((await envFor({ isLocal: true, activityId: '3' }).run(activities.placeCall, { ...call, collectMs: 100 })) as SipEventsResult | undefined)?.events;
+    const events = await place();
+    expect(events?.map((e) => e.type)).toEqual(['sip.provisional', 'sip.answered']);
+    expect(await place()).toEqual(events);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('a re-run after a first execution that failed to send fails the same way, sending nothing', async () => {
     const { activities, envFor, sent } = setup(() => undefined, true);
     await expect(envFor({ isLocal: true, activityId: '3' }).run(activities.placeCall, call)).rejects.toThrow('no route to the device');
-    await expect(envFor({ isLocal: true, activityId: '3' }).run(activities.placeCall, call)).rejects.toMatchObject({ type: 'AlreadyAttempted' });
+    await expect(envFor({ isLocal: true, activityId: '3' }).run(activities.placeCall, call)).rejects.toThrow('no route to the device');
     expect(sent).toHaveLength(1);
   });
 
@@ -197,14 +210,17 @@ describe('local activities: a re-run of the same (run, activity) sends nothing',
     expect(sent.map((s) => s.method)).toEqual(['hangup', 'hangup']);
   });
 
-  it('the guard forgets a key after its time (10 minutes), by the injected clock', async () => {
+  it('past the outcome\'s time (2 minutes) a re-run fails AlreadyAttempted; past the key\'s (10 minutes) it is sent', async () => {
     const clock = new ManualClock(1_000_000);
     const { activities, envFor, sent } = setup(() => undefined, false, { clock });
     const rerun = () => envFor({ isLocal: true, activityId: '3' }).run(activities.sendDtmf, dtmf);
     await rerun();
-    clock.advance(ONCE_GUARD_TTL_MS - 1);
-    await expect(rerun()).rejects.toMatchObject({ type: 'AlreadyAttempted' });
+    clock.advance(ONCE_GUARD_RESULT_TTL_MS - 1);
+    await rerun();
+    expect(sent).toHaveLength(1);
     clock.advance(1);
+    await expect(rerun()).rejects.toMatchObject({ type: 'AlreadyAttempted', nonRetryable: true });
+    clock.advance(ONCE_GUARD_TTL_MS - ONCE_GUARD_RESULT_TTL_MS);
     await rerun();
     expect(sent).toHaveLength(2);
   });

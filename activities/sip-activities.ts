@@ -14,10 +14,11 @@
 // once (`maximumAttempts: 1`, docs/operations.md); only `hangup`, idempotent by Call-ID, is retried.
 // Workflows on the node's own queue call them as LOCAL activities, and Temporal runs a local
 // activity again, without asking, when the workflow task that ran it is retried. So for local runs
-// the sending activities refuse a (run, activity) they already started (`AlreadyAttempted`, see
-// once-guard.ts) and an operation that began before this node did (`NodeRestarted`: its calls were
-// lost with the process, and what the first run sent is unknown). Ordinary (queued) activities are
-// not guarded: the server itself never hands them out twice with maximumAttempts 1.
+// the sending activities are idempotent by (run, activity): a re-run gets the first run's outcome
+// and sends nothing (once-guard.ts; past the outcome's time it fails `AlreadyAttempted`), and an
+// operation that began before this node did fails `NodeRestarted` (its calls were lost with the
+// process, and what the first run sent is unknown). Ordinary (queued) activities are not guarded:
+// the server itself never hands them out twice with maximumAttempts 1.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { systemClock, type Clock } from '../lib/clock.ts';
@@ -199,13 +200,14 @@ export function createSipActivities(deps: SipActivityDeps) {
   const bootedAt = deps.bootedAt ?? clock.now();
   const guard = new OnceGuard({ clock });
 
-  /** The request context of a sending activity that must run once; throws, having sent nothing,
-   * when this is a local re-run or the operation is older than this node. */
-  const onceContext = (opStartedAt: number | undefined): SipRequestContext => {
+  /** Runs a sending activity that must run once. Queued: as is. Local: a re-run of the same (run,
+   * activity), from a retried workflow task, gets the first run's outcome and sends nothing; one
+   * whose outcome is no longer kept, or for an operation older than this node, fails unsent. */
+  const once = async <T>(opStartedAt: number | undefined, send: (ctx: SipRequestContext) => Promise<T>): Promise<T> => {
     const ctx = requestContext();
     const info = Context.current().info;
     // Queued activities keep today's rules: the server hands each out once (maximumAttempts 1).
-    if (!info.isLocal) return ctx;
+    if (!info.isLocal) return send(ctx);
     if (opStartedAt !== undefined) {
       if (typeof opStartedAt !== 'number' || !Number.isFinite(opStartedAt)) {
         throw ApplicationFailure.nonRetryable(`opStartedAt must be ms since the epoch, got ${JSON.stringify(opStartedAt)}`, 'InvalidInput');
@@ -218,10 +220,11 @@ export function createSipActivities(deps: SipActivityDeps) {
     }
     // A retried workflow task runs its unrecorded local activities again, with the same id.
     const key = `${info.workflowExecution?.runId ?? ''}:${info.activityId}`;
-    if (!guard.claim(key)) {
-      throw ApplicationFailure.nonRetryable(`local activity ${info.activityType} ${key} already ran on this node: not sent again`, 'AlreadyAttempted');
+    const outcome = guard.runOnce(key, () => send(ctx));
+    if (!outcome) {
+      throw ApplicationFailure.nonRetryable(`local activity ${info.activityType} ${key} already ran on this node and its outcome is no longer kept: not sent again`, 'AlreadyAttempted');
     }
-    return ctx;
+    return outcome;
   };
 
   return {
@@ -230,18 +233,19 @@ export function createSipActivities(deps: SipActivityDeps) {
     async placeCall(request: PlaceCallRequest & Collect & OperationStart): Promise<SipEventsResult | undefined> {
       const { collectMs, settle, opStartedAt, ...call } = request;
       const done = settleOn(settle, call.callid, callSettled);
-      const ctx = onceContext(opStartedAt);
-      routes.register(call.callid, ctx.workflowId);
-      const collector = collectMs ? routes.collect?.(ctx.workflowId) : undefined;
-      try {
-        await sip.placeCall(call, ctx);
-      } catch (err) {
-        // Nothing was sent: no event will come.
-        collector?.abandon();
-        routes.release(call.callid);
-        throw err;
-      }
-      return collector && { events: await collector.wait(done, Math.min(collectMs ?? 0, MAX_COLLECT_MS)) };
+      return once(opStartedAt, async (ctx) => {
+        routes.register(call.callid, ctx.workflowId);
+        const collector = collectMs ? routes.collect?.(ctx.workflowId) : undefined;
+        try {
+          await sip.placeCall(call, ctx);
+        } catch (err) {
+          // Nothing was sent: no event will come.
+          collector?.abandon();
+          routes.release(call.callid);
+          throw err;
+        }
+        return collector && { events: await collector.wait(done, Math.min(collectMs ?? 0, MAX_COLLECT_MS)) };
+      });
     },
 
     /** REFER on the service call's dialog; 202/refusal and the NOTIFYs come as signals, or in the
@@ -249,21 +253,22 @@ export function createSipActivities(deps: SipActivityDeps) {
     async sendRefer(request: SendReferRequest & Collect & OperationStart): Promise<SipEventsResult | undefined> {
       const { collectMs, settle, opStartedAt, ...refer } = request;
       const done = settleOn(settle, refer.callid, referSettled);
-      const ctx = onceContext(opStartedAt);
-      const collector = collectMs ? routes.collect?.(ctx.workflowId) : undefined;
-      try {
-        await sip.sendRefer(refer, ctx);
-      } catch (err) {
-        collector?.abandon();
-        throw err;
-      }
-      return collector && { events: await collector.wait(done, Math.min(collectMs ?? 0, MAX_COLLECT_MS)) };
+      return once(opStartedAt, async (ctx) => {
+        const collector = collectMs ? routes.collect?.(ctx.workflowId) : undefined;
+        try {
+          await sip.sendRefer(refer, ctx);
+        } catch (err) {
+          collector?.abandon();
+          throw err;
+        }
+        return collector && { events: await collector.wait(done, Math.min(collectMs ?? 0, MAX_COLLECT_MS)) };
+      });
     },
 
     /** DTMF (RFC 4733 or INFO): best effort, runs once; a failure makes the script drop the rest. */
     async sendDtmf(request: SendDtmfRequest & OperationStart): Promise<void> {
       const { opStartedAt, ...dtmf } = request;
-      await sip.sendDtmf(dtmf, onceContext(opStartedAt));
+      await once(opStartedAt, (ctx) => sip.sendDtmf(dtmf, ctx));
     },
 
     /** CANCEL/BYE. Idempotent by Call-ID, so retried: a call left up is worse than a second try.
@@ -277,10 +282,12 @@ export function createSipActivities(deps: SipActivityDeps) {
      * safely redone blind; on failure the script hangs both up. */
     async joinLegs(request: JoinLegsRequest & OperationStart): Promise<JoinLegsResult> {
       const { opStartedAt, ...join } = request;
-      const joined = await sip.joinLegs(join, onceContext(opStartedAt));
-      // The legs now belong to the new dialog, not to the operation.
-      for (const callid of join.callids) routes.release(callid);
-      return joined;
+      return once(opStartedAt, async (ctx) => {
+        const joined = await sip.joinLegs(join, ctx);
+        // The legs now belong to the new dialog, not to the operation.
+        for (const callid of join.callids) routes.release(callid);
+        return joined;
+      });
     },
   };
 }

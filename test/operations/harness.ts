@@ -37,7 +37,12 @@ export interface OpsHarness {
   shutdown(): Promise<void>;
 }
 
-export async function startOpsHarness(dialogs: DialogSpec[] = []): Promise<OpsHarness> {
+export interface OpsHarnessOptions {
+  /** Workflow interceptor modules for the node's worker (tests that inject workflow task failures). */
+  nodeWorkflowInterceptors?: string[];
+}
+
+export async function startOpsHarness(dialogs: DialogSpec[] = [], options: OpsHarnessOptions = {}): Promise<OpsHarness> {
   const env = await startTestTemporal();
   const config = testConfig();
   const store = makeStore(dialogs);
@@ -52,6 +57,7 @@ export async function startOpsHarness(dialogs: DialogSpec[] = []): Promise<OpsHa
     taskQueue: sipTaskQueue(config.node),
     workflowsPath,
     bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
+    ...(options.nodeWorkflowInterceptors ? { interceptors: { workflowModules: options.nodeWorkflowInterceptors } } : {}),
     activities: createActivities({ config, store, clock: new ManualClock(1_700_000_000_000), sip: { sip, routes: router } }),
   });
   const running = Promise.all([workflowWorker.run(), sipWorker.run()]);
