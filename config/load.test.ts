@@ -33,7 +33,7 @@ describe('config', () => {
 
   it('fills defaults for the optional sections', () => {
     const cfg = parseConfig(stringify(minimal), 'm.yaml', '/srv/callctl');
-    expect(cfg.temporal).toEqual({ address: 'embedded', namespace: 'default', port: 7233, uiPort: 8233, metricsPort: 8234 });
+    expect(cfg.temporal).toEqual({ address: 'embedded', namespace: 'default', port: 7233, uiPort: 8233, metricsPort: 8234, workflowStackTraces: false, workflowWatchdog: true });
     expect(cfg.http.limits.maxBodyBytes).toBe(1 << 20);
     expect(cfg.data.dir).toBe('/srv/callctl/data');
     expect(cfg.recordings.dir).toBe('/srv/callctl/data/recordings');

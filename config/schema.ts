@@ -88,8 +88,13 @@ export const configSchema = z
         // Fixed, not the CLI's random pick: a random port could be one this server (or its
         // neighbours) is about to listen on, and a scraper needs to know where to look.
         metricsPort: port.default(8234),
+        /** The SDK's stack trace of every workflow promise, for the web UI's "Stack Trace" tab: off,
+         * it costs the workflow thread about 40 % of its time (docs/operations.md). */
+        workflowStackTraces: z.boolean().default(false),
+        /** The SDK's 5 s limit per entry into workflow code (a watchdog thread each entry): on. */
+        workflowWatchdog: z.boolean().default(true),
       })
-      .default({ address: 'embedded', namespace: 'default', port: 7233, uiPort: 8233, metricsPort: 8234 }),
+      .default({ address: 'embedded', namespace: 'default', port: 7233, uiPort: 8233, metricsPort: 8234, workflowStackTraces: false, workflowWatchdog: true }),
     data: z.object({ dir: z.string().min(1) }).default({ dir: './data' }),
     /** Split roles only: where a SIP node serves its call-store feed, and which feeds an API follows. */
     cluster: z

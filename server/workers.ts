@@ -11,6 +11,7 @@ import type { CallStore } from '../store/call-store.ts';
 import { createActivities } from '../activities/index.ts';
 import type { SipActivityDeps } from '../activities/sip-activities.ts';
 import { OPS_TASK_QUEUE, sipTaskQueue } from '../temporal/task-queues.ts';
+import { tuneWorkflowThreads } from './workflow-thread.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -83,6 +84,9 @@ export interface RunningWorkers {
 export async function startWorkers(opts: WorkersOptions): Promise<RunningWorkers> {
   installTemporalRuntime(opts.logger);
   const log = opts.logger.child('worker');
+  const { workflowStackTraces, workflowWatchdog } = opts.config.temporal;
+  tuneWorkflowThreads({ stackTraces: workflowStackTraces, watchdog: workflowWatchdog });
+  log.info('workflow threads', { stackTraces: workflowStackTraces, watchdog: workflowWatchdog });
   const connection = await NativeConnection.connect({ address: opts.address });
   const namespace = opts.config.temporal.namespace;
   const workers: Worker[] = [];

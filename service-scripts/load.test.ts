@@ -73,9 +73,15 @@ describe('loading scripts', () => {
     expect(() => loadScriptFile(join(dir, 'missing.yaml'))).toThrow(ScriptError);
   });
 
-  it('built-ins come as fresh copies', () => {
+  it('built-ins are compiled once and shared frozen: no caller can change them for the next', () => {
     const a = loadBuiltinScript('post');
-    a.name = 'changed';
+    expect(loadBuiltinScript('post')).toBe(a);
+    expect(() => {
+      a.name = 'changed';
+    }).toThrow(TypeError);
+    expect(() => {
+      (a.machine as { id: string }).id = 'changed';
+    }).toThrow(TypeError);
     expect(loadBuiltinScript('post').name).toBe('post');
   });
 });
