@@ -91,6 +91,11 @@ export interface OperationInput {
    * every run it starts. Runs without it (older ones, or started by hand) decide by the patch
    * COLLECT_PATCH, which costs every run a marker and a search-attribute upsert in its history. */
   collectEvents?: boolean;
+  /** A hangup that a SIP event caused runs as a local activity (local runs only): set by
+   * TemporalOperations. Its effects come back numbered after their cause, so the event stream keeps
+   * them in order even in a retried workflow task; a hangup a timer caused stays queued (signals
+   * are delivered before timers in a task). Runs without it queue every hangup. */
+  localHangup?: boolean;
 }
 
 // The schemas stay module-private: the workflow modules are preloaded once per isolate and the SDK
@@ -109,6 +114,7 @@ const operationInputSchema = z.object({
   answerAt: z.number().int().min(0).max(5).optional(),
   sipLocal: z.boolean().optional(),
   collectEvents: z.boolean().optional(),
+  localHangup: z.boolean().optional(),
 });
 
 const referInputSchema = operationInputSchema.extend({ dialogid: dialogIdSchema });
@@ -164,6 +170,12 @@ export const ACTIVITY_OPTIONS = {
  * workflow runs on the node's own queue. No schedule-to-start wait: the worker is the node. */
 export const LOCAL_ACTIVITY_OPTIONS = {
   once: { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } },
+  /** hangup caused by a SIP event: retried as the queued one is (it only sends, so it is quick). */
+  release: {
+    startToCloseTimeout: '10 seconds',
+    scheduleToCloseTimeout: '2 minutes',
+    retry: ACTIVITY_OPTIONS.release.retry,
+  },
 } as const;
 
 export { COLLECT_MS } from './collect-window.ts';
@@ -179,6 +191,10 @@ interface Collected {
 /** How the SIP activities run: local when the workflow runs on the node's own queue. */
 interface SipMode {
   local: boolean;
+  /** Hangups caused by a SIP event run locally (input.localHangup on a local run). */
+  localHangup: boolean;
+  /** True while a SIP event is being delivered to the machine (what it starts, that event caused). */
+  inSipEvent(): boolean;
   /** The lowest checkpoint an answer still waits for (local mode), and the one reached. */
   due(): number | undefined;
   known(): number;
@@ -193,6 +209,9 @@ function sipImpl(input: OperationInput, collected: Collected | undefined, mode: 
   // inside the workflow task, that signal could land beside the timer in a retried task, where
   // signals are delivered first, and the machine would see the effect before its cause.
   const release = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.release });
+  // One that a SIP event caused may run in the task (localHangup): its effects are numbered after
+  // that event, and the event stream delivers them after it whatever the task's job order.
+  const localRelease = mode.localHangup ? proxyLocalActivities<SipActivities>(LOCAL_ACTIVITY_OPTIONS.release) : release;
   // Local runs say when the operation began: a node restarted since then refuses to send (it lost
   // the operation's calls, and a re-run local activity must not send twice).
   const started = mode.local ? { opStartedAt: workflowInfo().runStartTime.getTime() } : {};
@@ -245,7 +264,7 @@ function sipImpl(input: OperationInput, collected: Collected | undefined, mode: 
     },
     sendRefer: (i) => collecting('refer', (extra) => once.sendRefer({ ...extra, ...started, callid: i.callid, referTo: i.target, ...(i.replaces ? { replaces: i.replaces } : {}) })),
     sendDtmf: (i) => once.sendDtmf({ ...started, target: i.target, digits: i.digits, proto: i.proto }),
-    hangup: (i) => release.hangup({ callids: i.callids }),
+    hangup: (i) => (mode.inSipEvent() ? localRelease : release).hangup({ callids: i.callids }),
     joinLegs: (i) => once.joinLegs({ ...started, callids: i.callids, bindings }),
   };
 }
@@ -344,8 +363,12 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
   /** The checkpoints the waiting updates want; the starting request's until an update arrives. */
   const waiting: number[] = [];
   let updatesSeen = 0;
+  /** Depth of SIP event deliveries in progress (an event's actions may take the next one). */
+  let delivering = 0;
   const sipMode: SipMode = {
     local,
+    localHangup: local && input.localHangup === true,
+    inSipEvent: () => delivering > 0,
     due: () => {
       const modes = updatesSeen === 0 && input.answerAt !== undefined ? [...waiting, input.answerAt] : waiting;
       return modes.length ? Math.min(...modes) : undefined;
@@ -413,7 +436,13 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
   const take = (event: SipEvent): void => {
     state.received++;
     // After the end a late NOTIFY changes nothing: the answer is given.
-    if (!state.finished) inMachineScope(() => actor.send(event));
+    if (state.finished) return;
+    delivering++;
+    try {
+      inMachineScope(() => actor.send(event));
+    } finally {
+      delivering--;
+    }
   };
   const dropMalformed = (from: string, payload: unknown): void => {
     state.dropped++;

@@ -141,6 +141,9 @@ describe('POST: click-to-call through REFER', () => {
     expect(h.sip.sent('hangup')).toEqual([{ callids: [r.answer.ivrcallid] }]);
     // The XState `after` delay went through the sandbox's setTimeout: a TimerStarted of 2 s that fired.
     const events = await history(r.workflowId);
+    // A hangup the timer caused stays a queued activity: in a retried task its 487 (a signal) would
+    // be delivered before the timer that caused it.
+    expect(events.filter((x) => x.type === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').map((x) => x.e.activityTaskScheduledEventAttributes?.activityType?.name)).toEqual(['hangup']);
     const timers = events.filter((x) => x.type === 'EVENT_TYPE_TIMER_STARTED').map((x) => Number(x.e.timerStartedEventAttributes?.startToFireTimeout?.seconds));
     expect(timers).toContain(2);
     expect(events.some((x) => x.type === 'EVENT_TYPE_TIMER_FIRED')).toBe(true);
@@ -188,6 +191,10 @@ describe('REFER: blind transfer', () => {
       new_dialogid: 'rDlg-001-YtoZ01',
     });
     expect(h.sip.sent('sendRefer').map((x) => x.referTo)).toEqual(['13', '11']);
+    // The release after the second NOTIFY was caused by that SIP event: a local activity in the
+    // workflow task, not a queued one (localHangup); the service call was hung up once.
+    expect(h.sip.sent('hangup')).toEqual([{ callids: [r.answer.ivrcallid] }]);
+    expect((await history(r.workflowId)).filter((x) => x.type === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')).toEqual([]);
     await expect
       .poll(async () => {
         const ids: string[] = [];

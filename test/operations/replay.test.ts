@@ -35,7 +35,8 @@ describe('operation workflow histories replay against the current code', () => {
     // Each four times: as first recorded, every SIP event a signal; with the events that placeCall
     // and sendRefer return (-collect, patch sip-events-in-activity-results); run on the node's
     // queue with local SIP activities (-local, docs/operations.md "Where an operation runs"); and
-    // with collection asked for by the input instead of the patch (-unpatched: no marker, no upsert).
+    // with collection and event-caused local hangups asked for by the input (-unpatched: no patch
+    // marker, no upsert).
     expect(fixtures.map((f) => f.file)).toEqual([
       'invite-join-collect.json',
       'invite-join-local.json',
@@ -100,6 +101,18 @@ describe('operation workflow histories replay against the current code', () => {
       const patched = f.file.endsWith('-local.json');
       expect([f.file, patchMarkers.length, versionUpserts.length]).toEqual([f.file, patched ? 1 : 0, patched ? 1 : 0]);
     }
+  });
+
+  it('-unpatched: a hangup a SIP event caused ran in the workflow task (localHangup), one a timer, a cancel or an activity caused was queued', () => {
+    type Ev = { eventType: string; activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } };
+    const queued = (file: string) =>
+      ((fixtures.find((f) => f.file === file)?.history as { events: Ev[] }).events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(queued('refer-fail-back-unpatched.json')).toEqual([]);
+    expect(queued('post-happy-mode0-unpatched.json')).toEqual(['placeCall']);
+    expect(queued('post-no-answer-unpatched.json')).toEqual(['hangup']);
+    expect(queued('refer-no-notify-unpatched.json')).toEqual(['hangup']);
+    expect(queued('post-cancelled-unpatched.json')).toEqual(['hangup']);
+    expect(queued('post-happy-dtmf-mode5-unpatched.json')).toEqual(['hangup']);
   });
 
   it('a local run at mode 0 answers in its first workflow task, before its first call (queued) has even started', () => {
