@@ -29,7 +29,7 @@ import { temporalCliPath } from '../../temporal/cli-build.ts';
 import { LATENCY_DYNAMIC_CONFIG, SEARCH_ATTRIBUTES } from '../../temporal/dev-server.ts';
 import { benchConfig } from './make-config.ts';
 import { busiestThreads, childrenNamed, cpuBetween, cpuSample, threadTicks, loadavg, startGroup, startSipp, stopGroup, exited, type SippStats } from './procs.ts';
-import { concurrency, dist, opTimes, stepFigures, type CallRecord, type OpRecord } from './stats.ts';
+import { concurrency, dist, notify200, opTimes, stepFigures, type CallRecord, type OpRecord } from './stats.ts';
 import { summarize, type Step } from './summarize.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -200,8 +200,30 @@ const eventMs = (e: HistoryEvent) => {
  * completed (the worker's run of the task and its answer); the same for activity tasks; and the
  * count of workflow tasks per operation.
  */
-async function historyFigures(server: Server, ids: string[], max = 30) {
+/** What the bench saw of an operation, by workflow id: to place the first task's events in it. */
+interface OpSeen {
+  sendAt: number;
+  answerAt: number;
+  placeAt?: number;
+  notify200At?: number;
+}
+
+function opsByWorkflow(ops: OpRecord[], calls: Map<string, CallRecord>): Map<string, OpSeen> {
+  const m = new Map<string, OpSeen>();
+  for (const o of ops) {
+    const c = o.ivrcallid ? calls.get(o.ivrcallid) : undefined;
+    if (c?.workflowId) m.set(c.workflowId, { sendAt: o.sendAt, answerAt: o.answerAt, placeAt: c.placeAt, notify200At: notify200(c) });
+  }
+  return m;
+}
+
+async function historyFigures(server: Server, ids: string[], seen: Map<string, OpSeen> = new Map(), max = 30) {
   const pick = ids.filter((_, k) => k % Math.max(1, Math.floor(ids.length / max)) === 0).slice(0, max);
+  // The first workflow task against the operation's own times (same clock: this machine's).
+  const toStarted: number[] = [];
+  const firstStartedToPlace: number[] = [];
+  const notifyToFirstCompleted: number[] = [];
+  const firstCompletedToAnswer: number[] = [];
   const wftWait: number[] = [];
   const wftRun: number[] = [];
   const actWait: number[] = [];
@@ -215,15 +237,25 @@ async function historyFigures(server: Server, ids: string[], max = 30) {
       const actScheduled = new Map<string, number>();
       const actStarted = new Map<string, number>();
       let n = 0;
+      const op = seen.get(id);
       for (const e of h.events ?? []) {
         const t = eventMs(e);
         const id = String(e.eventId ?? '');
+        if (e.workflowExecutionStartedEventAttributes && op) toStarted.push(t - op.sendAt);
         if (e.workflowTaskScheduledEventAttributes) wftScheduled = t;
         else if (e.workflowTaskStartedEventAttributes) {
           wftStarted = t;
           wftWait.push(t - wftScheduled);
           n++;
-        } else if (e.workflowTaskCompletedEventAttributes) wftRun.push(t - wftStarted);
+          if (n === 1 && op?.placeAt !== undefined) firstStartedToPlace.push(op.placeAt - t);
+        } else if (e.workflowTaskCompletedEventAttributes) {
+          wftRun.push(t - wftStarted);
+          // Only where the answer came with the first task (mode 4 with phones that answer at once).
+          if (n === 1 && op && op.answerAt >= t) {
+            if (op.notify200At !== undefined && op.notify200At <= t) notifyToFirstCompleted.push(t - op.notify200At);
+            firstCompletedToAnswer.push(op.answerAt - t);
+          }
+        }
         else if (e.activityTaskScheduledEventAttributes) actScheduled.set(id, t);
         else if (e.activityTaskStartedEventAttributes) {
           const sched = String(e.activityTaskStartedEventAttributes.scheduledEventId ?? '');
@@ -239,7 +271,15 @@ async function historyFigures(server: Server, ids: string[], max = 30) {
       /* gone (retention) or unreadable: skipped */
     }
   }
-  return { workflows: pick.length, wftWait: dist(wftWait), wftRun: dist(wftRun), actWait: dist(actWait), actRun: dist(actRun), wftPerOp: dist(wftCount) };
+  return {
+    workflows: pick.length,
+    wftWait: dist(wftWait),
+    wftRun: dist(wftRun),
+    actWait: dist(actWait),
+    actRun: dist(actRun),
+    wftPerOp: dist(wftCount),
+    firstTask: { toStarted: dist(toStarted), startedToPlace: dist(firstStartedToPlace), notifyToCompleted: dist(notifyToFirstCompleted), completedToAnswer: dist(firstCompletedToAnswer) },
+  };
 }
 
 const diffCounts = (a: Counts, b: Counts) => Object.fromEntries(STATUSES.filter((k) => k !== 'Running').map((k) => [k, b[k] - a[k]]));
@@ -342,7 +382,7 @@ async function postStep(server: Server, name: string, rate: number, mode: number
   const { calls, summary } = await probeRecords(server);
   const sipp = xs ?? (await x.done);
   const workflows = diffCounts(w0, await settle(server, name));
-  const history = await historyFigures(server, [...calls.values()].flatMap((c) => (c.workflowId ? [c.workflowId] : [])));
+  const history = await historyFigures(server, [...calls.values()].flatMap((c) => (c.workflowId ? [c.workflowId] : [])), opsByWorkflow(ops, calls));
   const step = stepResult(name, 'post', rate, mode, ops, calls, {
     load,
     workflows,
@@ -456,7 +496,7 @@ async function referStep(server: Server, name: string, rate: number, n: number):
   const c1 = cpuSample(server.pid, server.temporalPid);
   const { calls, summary } = await probeRecords(server);
   const workflows = diffCounts(w0, await settle(server, name));
-  const history = await historyFigures(server, [...calls.values()].flatMap((c) => (c.workflowId ? [c.workflowId] : [])));
+  const history = await historyFigures(server, [...calls.values()].flatMap((c) => (c.workflowId ? [c.workflowId] : [])), opsByWorkflow(ops, calls));
   const step = stepResult(name, 'refer', rate, REFER_MODE, ops, calls, {
     load,
     workflows,

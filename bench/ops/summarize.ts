@@ -41,7 +41,15 @@ export interface Step {
   sippFailed: number;
   waitedForDialogsMs?: number;
   eventLoop?: { p50: number | null; p99: number | null; max: number | null };
-  history?: { workflows: number; wftWait: Dist | null; wftRun: Dist | null; actWait: Dist | null; actRun: Dist | null; wftPerOp: Dist | null };
+  history?: {
+    workflows: number;
+    wftWait: Dist | null;
+    wftRun: Dist | null;
+    actWait: Dist | null;
+    actRun: Dist | null;
+    wftPerOp: Dist | null;
+    firstTask?: { toStarted: Dist | null; startedToPlace: Dist | null; notifyToCompleted: Dist | null; completedToAnswer: Dist | null };
+  };
   /** Operation workflows that ended during the step, by status. */
   workflows?: Record<string, number>;
 }
@@ -110,6 +118,15 @@ export function summarize(run: Record<string, unknown>, steps: Step[]): string {
   for (const s of steps) {
     const h = s.history;
     if (h) p(`| ${s.name} | ${pp(h.wftWait)} | ${pp(h.wftRun)} | ${pp(h.actWait)} | ${pp(h.actRun)} | ${h.wftPerOp ? `${h.wftPerOp.p50}, ${h.wftPerOp.max}` : '–'} |`);
+  }
+  p();
+  p('**The first workflow task, against the operation** (same histories; ms, p50 / p99): request sent → WorkflowExecutionStarted (the API, the client, the start through the dev server); first task started → placeCall on the node (the workflow\'s first activation up to its first local activity); NOTIFY 200 at the node → first task completed and answer → the bench has the answer, where the answer came with the first task');
+  p();
+  p('| step | request → started | task started → placeCall | NOTIFY 200 → task completed | task completed → answer |');
+  p('|---|---|---|---|---|');
+  for (const s of steps) {
+    const f = s.history?.firstTask;
+    if (f) p(`| ${s.name} | ${pp(f.toStarted)} | ${pp(f.startedToPlace)} | ${pp(f.notifyToCompleted)} | ${pp(f.completedToAnswer)} |`);
   }
   p();
   p('**Busiest threads of the node process while sending** (main = the event loop)');
