@@ -2,25 +2,23 @@
 // settings passed in workerData, then loads the SDK's own entry, which runs as if started directly.
 // Plain JavaScript: it runs before anything else in the thread, with or without a TypeScript loader.
 import { createRequire } from 'node:module';
-import v8 from 'node:v8';
 import vm from 'node:vm';
 import { workerData } from 'node:worker_threads';
 
 const { sdkEntry, stackTraces, watchdog } = workerData;
 
+const requireSdk = createRequire(sdkEntry);
+
 if (!stackTraces) {
   // The SDK traces every promise of workflow code for its __stack_trace query (a stack captured and
-  // source-mapped per promise). Refused here, it falls back to no stack traces, as on runtimes
-  // without promise hooks; the query then answers that they are off.
-  v8.promiseHooks.createHook = () => {
-    throw new Error('workflow stack traces are off (temporal.workflowStackTraces)');
-  };
-  // Its warning would name a missing feature; the server logs the choice instead (server/workers.ts).
-  const warn = console.warn.bind(console);
-  console.warn = (...args) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('v8.promiseHooks.createHook is not available')) return;
-    warn(...args);
-  };
+  // source-mapped per promise), through a promise hook its global handlers install once per thread.
+  // Not installed, it runs as on runtimes without promise hooks: the query answers that stack traces
+  // are not enabled. Only the SDK's installer is replaced: Node's own async hooks (AsyncLocalStorage,
+  // which the SDK's cancellation scopes use) go through v8.promiseHooks too and must keep working.
+  const { globalHandlers } = requireSdk('./vm-shared');
+  if (globalHandlers && typeof globalHandlers.setPromiseHook === 'function') {
+    globalHandlers.setPromiseHook = () => undefined;
+  }
 }
 
 if (!watchdog) {
@@ -37,5 +35,6 @@ if (!watchdog) {
   };
 }
 
-// The SDK's entry is CommonJS and must load after the changes above: required, not imported.
-createRequire(import.meta.url)(sdkEntry);
+// The SDK's entry is CommonJS and must load after the changes above (the same module instances):
+// required, not imported.
+requireSdk(sdkEntry);

@@ -66,6 +66,27 @@ describe('callctl start on embedded defaults', () => {
   });
 });
 
+describe('started as `npm start` does (the tsx CLI)', () => {
+  it("an operation's workflow runs in the tuned workflow threads without failing a task (stack traces off)", async () => {
+    const server = await startServerProcess({ launcher: 'tsx-cli' });
+    try {
+      expect(server.output()).toMatch(/workflow threads stackTraces=false watchdog=true/);
+      // No phone is registered: the service call finds no contact, and the answer says so.
+      const res = await fetch(`${server.baseUrl}/rest/v1/user/sip/calls`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
+        body: JSON.stringify({ from: '11', to: '12', response_mode: 4 }),
+      });
+      expect(await res.json()).toEqual({ result: 'error', ivrcallid: expect.stringMatching(/^rIV-001-/) });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(server.output()).toMatch(/no reachable contact/);
+      expect(server.output()).not.toMatch(/Failing workflow task|Workflow failed/);
+    } finally {
+      expect(await server.stop('SIGTERM')).toBe(0);
+    }
+  });
+});
+
 describe('stopping', () => {
   it('SIGTERM stops everything cleanly: exit 0, the dev server gone, the port free', async () => {
     const server = await startServerProcess();

@@ -1,5 +1,5 @@
 // Workflows for test/workflow-threads.test.ts: one that waits, one that keeps its thread busy.
-import { condition } from '@temporalio/workflow';
+import { CancellationScope, condition, sleep } from '@temporalio/workflow';
 
 /** Waits until cancelled: something for the __stack_trace query to show. */
 export async function waits(): Promise<void> {
@@ -12,4 +12,10 @@ export async function spins(n: number): Promise<number> {
   let x = 0;
   for (let i = 0; i < n; i++) x = (x + i) | 0;
   return x;
+}
+
+/** Runs in cancellation scopes, which stand on Node's AsyncLocalStorage (its own promise hooks). */
+export async function scoped(): Promise<string> {
+  await CancellationScope.nonCancellable(() => sleep(1));
+  return CancellationScope.current().cancellable ? 'scoped' : 'not in the root scope';
 }

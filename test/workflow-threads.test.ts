@@ -42,6 +42,14 @@ describe('the workflow threads tuned by tuneWorkflowThreads', () => {
     });
   });
 
+  it("stack traces off: cancellation scopes (Node's AsyncLocalStorage, its own promise hooks) work as ever", async () => {
+    for (const watchdog of [true, false]) {
+      await withWorker({ stackTraces: false, watchdog }, async (taskQueue) => {
+        expect(await env.client.workflow.execute('scoped', { taskQueue, workflowId: `scoped-${n}` })).toBe('scoped');
+      });
+    }
+  });
+
   it("stack traces on (the SDK's default): the query shows where the workflow waits", async () => {
     await withWorker({ stackTraces: true, watchdog: true }, async (taskQueue) => {
       const handle = await env.client.workflow.start('waits', { taskQueue, workflowId: `waits-on-${n}` });

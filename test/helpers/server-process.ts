@@ -88,11 +88,21 @@ export async function testConfig(patch?: (cfg: Doc) => void): Promise<TestConfig
   return { file, dir, httpPort, temporalPort, uiPort, sipPort };
 }
 
-export async function startServerProcess(opts: { config?: TestConfig; args?: string[]; readyTimeoutMs?: number } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  opts: {
+    config?: TestConfig;
+    args?: string[];
+    readyTimeoutMs?: number;
+    /** `node --import tsx` (default), or the tsx CLI as `npm start` runs it (a parent process that
+     * starts node with tsx's loader and forwards SIGINT/SIGTERM; a SIGKILL would orphan the server). */
+    launcher?: 'node' | 'tsx-cli';
+  } = {},
+): Promise<ServerProcess> {
   const cfg = opts.config ?? (await testConfig());
   const file = cfg.file;
-  const args = opts.args ?? [];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/callctl.ts'), 'start', '--config', file, ...args], {
+  const args = ['bin/callctl.ts', 'start', '--config', file, ...(opts.args ?? [])].map((a) => (a === 'bin/callctl.ts' ? join(root, a) : a));
+  const [command, argv] = opts.launcher === 'tsx-cli' ? [join(root, 'node_modules/.bin/tsx'), args] : [process.execPath, ['--import', 'tsx', ...args]];
+  const child = spawn(command, argv, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: 'info' },
