@@ -176,13 +176,15 @@ export class TemporalOperations implements OperationsPort {
    * The run's input as started on `queue`: on the node's own queue its SIP activities are local
    * (sipLocal); the starting request's response_mode (answerAt) lets it answer without waiting;
    * collectEvents lets its sending activities return the SIP events they waited for; localHangup
-   * lets a hangup caused by a SIP event run in the workflow task.
+   * lets a hangup caused by a SIP event run in the workflow task; holdGaps keeps SIP events in order
+   * in a retried one.
    */
   private startInput(plan: Plan, queue: string, mode: number): OperationInput {
     return {
       ...plan.input,
       collectEvents: true,
       localHangup: true,
+      holdGaps: true,
       ...(queue === sipTaskQueue(plan.input.node) ? { sipLocal: true } : {}),
       ...(Number.isInteger(mode) && mode >= 0 && mode <= 5 ? { answerAt: mode } : {}),
     };

@@ -246,4 +246,71 @@ describe('SipEventStream', () => {
       expect(s.holding).toBe(0);
     });
   });
+
+  describe('holdGaps (local runs): a retried workflow task delivers its signals before the result they follow', () => {
+    function local() {
+      const taken: SipEvent[] = [];
+      return { s: new SipEventStream((e) => taken.push(e), { holdGaps: true }), taken };
+    }
+
+    it('a signal past a gap is held with nothing out; the re-run activity\'s first result fills the gap, then it passes', () => {
+      const { s, taken } = local();
+      // The retry: the 200 signalled during the failed task comes first, before the timer that
+      // places the call fires again.
+      s.signal(n(3));
+      expect(seqs(taken)).toEqual([]);
+      expect(s.holdingForGap).toBe(true);
+      s.begin();
+      expect(s.holdingForGap).toBe(false);
+      s.end([n(1), n(2)]);
+      expect(seqs(taken)).toEqual([1, 2, 3]);
+      expect(s.holding).toBe(0);
+      expect(s.holdingForGap).toBe(false);
+    });
+
+    it('without holdGaps (queued activities, runs started before) such a signal passes at once, as always', () => {
+      const { s, taken } = stream();
+      s.signal(n(3));
+      expect(seqs(taken)).toEqual([3]);
+    });
+
+    it('an activity that returns nothing does not release a held signal out of turn; flush() does', () => {
+      const { s, taken } = local();
+      s.signal(n(5));
+      s.begin();
+      s.end([]);
+      expect(seqs(taken)).toEqual([]);
+      expect(s.holdingForGap).toBe(true);
+      s.flush();
+      expect(seqs(taken)).toEqual([5]);
+    });
+
+    it('the late signal that fills the gap releases what waited behind it, in order', () => {
+      const { s, taken } = local();
+      s.begin();
+      s.end([n(1)]);
+      s.signal(n(3));
+      s.signal(n(4));
+      expect(seqs(taken)).toEqual([1]);
+      s.signal(n(2));
+      expect(seqs(taken)).toEqual([1, 2, 3, 4]);
+    });
+
+    it('a signal next in line, or an unnumbered one, is never held', () => {
+      const { s, taken } = local();
+      s.signal(provisional());
+      s.signal(n(1));
+      // The unnumbered 180 shows as 80 (status − 100), then seq 1.
+      expect(seqs(taken)).toEqual([80, 1]);
+      expect(s.holding).toBe(0);
+    });
+
+    it('another epoch (the node restarted) is not held for the old numbering', () => {
+      const { s, taken } = local();
+      s.begin();
+      s.end([n(1)]);
+      s.signal(n(3, 'e2'));
+      expect(seqs(taken)).toEqual([1, 3]);
+    });
+  });
 });

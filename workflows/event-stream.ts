@@ -14,6 +14,11 @@
 //   failed leaves the gap open with no later signal; for that, after `end()` the workflow starts a
 //   short durable timer while `holdingResult` is true and calls `flush()` if it is still true when
 //   the timer fires (`flush()` passes everything held in seq order; it is harmless when nothing is).
+// - Local activity in a retried workflow task (`holdGaps`): the retry delivers the signals that came
+//   during the failed task first, before the timer or event that led to the activity, which then
+//   runs again and returns its first result (activities/once-guard.ts). A signal numbered past the
+//   last event taken is then held even with nothing out: the result that fills its gap comes later
+//   in the same task. A gap that never fills (a lost signal) waits for the workflow's `flush()`.
 // Another epoch (the node restarted, its numbering starts again) is never compared: what is held
 // goes out first, then the new events pass at once.
 import type { OrderedSipEvent, SipEvent } from './signals.ts';
@@ -33,8 +38,14 @@ export class SipEventStream {
   private readonly held: Held[] = [];
   private resultsHeld = 0;
 
-  /** `take` gets each event once, in order, without its `seq`/`epoch`. */
-  constructor(private readonly take: (event: SipEvent) => void) {}
+  /**
+   * `take` gets each event once, in order, without its `seq`/`epoch`. `holdGaps` (local runs):
+   * a signal past a gap is held even when no activity is out (see above).
+   */
+  constructor(
+    private readonly take: (event: SipEvent) => void,
+    private readonly options: { holdGaps?: boolean } = {},
+  ) {}
 
   /** A sending activity that may return events was scheduled. */
   begin(): void {
@@ -74,8 +85,9 @@ export class SipEventStream {
         this.release(seq - 1);
         return;
       }
-      // Otherwise a gap may still be filled by a result out, or by signals a held result waits for.
-      if (this.waiting > 0 || this.resultsHeld > 0) {
+      // Otherwise a gap may still be filled by a result out, or by signals a held result waits for;
+      // in a local run also by a result still to come in this task.
+      if (this.waiting > 0 || this.resultsHeld > 0 || this.options.holdGaps) {
         this.held.push({ event, key: seq, fromResult: false });
         return;
       }
@@ -99,6 +111,12 @@ export class SipEventStream {
     return this.resultsHeld > 0;
   }
 
+  /** Signals are held for a gap that no activity out can fill yet (holdGaps); `flush()` times them out. */
+  get holdingForGap(): boolean {
+    return this.options.holdGaps === true && this.waiting === 0 && this.resultsHeld === 0 && this.holding > 0;
+  }
+
+
   private isOtherEpoch(event: OrderedSipEvent): boolean {
     return this.epoch !== undefined && event.epoch !== this.epoch;
   }
@@ -114,12 +132,13 @@ export class SipEventStream {
 
   /**
    * Held events whose turn came, and those numbered up to `force`. Held signals all go out once no
-   * activity may return events any more and no result is held.
+   * activity may return events any more and no result is held; with `holdGaps`, only in turn (or
+   * by `flush()`): the result that fills the gap may still come in this task.
    */
   private release(force = 0): void {
     this.held.sort((a, b) => a.key - b.key);
     for (let next = this.held[0]; next; next = this.held[0]) {
-      const free = this.waiting === 0 && this.resultsHeld === 0;
+      const free = !this.options.holdGaps && this.waiting === 0 && this.resultsHeld === 0;
       if (!free && next.key > force && next.key > this.lastSeq + 1) break;
       this.held.shift();
       if (next.fromResult) this.resultsHeld--;

@@ -96,6 +96,10 @@ export interface OperationInput {
    * them in order even in a retried workflow task; a hangup a timer caused stays queued (signals
    * are delivered before timers in a task). Runs without it queue every hangup. */
   localHangup?: boolean;
+  /** Local runs hold a signal numbered past a gap even with no activity out, for the result a
+   * retried workflow task will return after it (workflows/event-stream.ts): set by
+   * TemporalOperations. Runs without it pass such a signal at once, as they always did. */
+  holdGaps?: boolean;
 }
 
 // The schemas stay module-private: the workflow modules are preloaded once per isolate and the SDK
@@ -115,6 +119,7 @@ const operationInputSchema = z.object({
   sipLocal: z.boolean().optional(),
   collectEvents: z.boolean().optional(),
   localHangup: z.boolean().optional(),
+  holdGaps: z.boolean().optional(),
 });
 
 const referInputSchema = operationInputSchema.extend({ dialogid: dialogIdSchema });
@@ -327,9 +332,12 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
     throw ApplicationFailure.nonRetryable(`invalid operation input: sipLocal needs the run on ${sipTaskQueue(input.node)}, not ${workflowInfo().taskQueue}`, 'InvalidInput');
   }
   // The SIP events' way into the machine: signals, and what placeCall/sendRefer return (event-stream.ts).
-  const stream = new SipEventStream((event) => take(event));
+  // Local runs hold a signal past a gap even with nothing out: in a retried task the result that
+  // fills it comes after the signals (event-stream.ts).
+  const stream = new SipEventStream((event) => take(event), { holdGaps: local && input.holdGaps === true });
   /** A local activity's result held for signals sent before it (they come with the next workflow
-   * task) must not wait for ever if one of them was lost. */
+   * task), or a signal held for a result (a retried task), must not wait for ever if what fills the
+   * gap was lost. */
   let flushing = false;
   const flushLater = (): void => {
     if (flushing) return;
@@ -338,7 +346,7 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
       .run(async () => {
         await sleep(RESULT_GAP_WAIT);
         flushing = false;
-        if (stream.holdingResult) stream.flush();
+        if (stream.holdingResult || stream.holding > 0) stream.flush();
       })
       .catch((err: unknown) => log.error('releasing held SIP events failed', { error: String(err) }));
   };
@@ -538,6 +546,8 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
       return;
     }
     stream.signal(event);
+    // A gap that no result fills in this task (a lost signal): let it go after RESULT_GAP_WAIT.
+    if (stream.holdingForGap) flushLater();
   };
   for (const type of SIP_EVENT_TYPES) setHandler(sipSignals[type], (payload: unknown) => onSignal(type, payload));
 

@@ -14,6 +14,7 @@ import type { Config } from '../../config/schema.ts';
 import { ManualClock } from '../../lib/clock.ts';
 import { SipEventRouter } from '../../operations/sip-event-router.ts';
 import { TemporalOperations } from '../../operations/temporal-operations.ts';
+import type { ScriptLoader } from '../../operations/workflow-inputs.ts';
 import { WORKFLOW_BUNDLER_OPTIONS, workflowsPath } from '../../server/workers.ts';
 import type { CallStore } from '../../store/call-store.ts';
 import { OPS_TASK_QUEUE, sipTaskQueue } from '../../temporal/task-queues.ts';
@@ -40,6 +41,8 @@ export interface OpsHarness {
 export interface OpsHarnessOptions {
   /** Workflow interceptor modules for the node's worker (tests that inject workflow task failures). */
   nodeWorkflowInterceptors?: string[];
+  /** The scripts the operations run (default: the built-in ones). */
+  scripts?: ScriptLoader;
 }
 
 export async function startOpsHarness(dialogs: DialogSpec[] = [], options: OpsHarnessOptions = {}): Promise<OpsHarness> {
@@ -76,6 +79,7 @@ export async function startOpsHarness(dialogs: DialogSpec[] = [], options: OpsHa
     config,
     store,
     acceptTimeoutMs: 10_000,
+    ...(options.scripts ? { scripts: options.scripts } : {}),
     // Readable ids, unique across runs against one server.
     newId: () => `t${Date.now().toString(36)}-${++n}`,
   });

@@ -98,7 +98,7 @@ describe('POST: click-to-call through REFER', () => {
     // TemporalChangeVersion upsert (each a history event, the upsert also a visibility write).
     const events = await history(r.workflowId);
     const input = events[0]?.e.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-    expect(JSON.parse(Buffer.from(input ?? []).toString('utf8'))).toMatchObject({ collectEvents: true, sipLocal: true });
+    expect(JSON.parse(Buffer.from(input ?? []).toString('utf8'))).toMatchObject({ collectEvents: true, sipLocal: true, localHangup: true, holdGaps: true });
     expect(events.filter((x) => x.type === 'EVENT_TYPE_MARKER_RECORDED' && x.e.markerRecordedEventAttributes?.markerName === 'core_patch')).toEqual([]);
     expect(events.filter((x) => x.type === 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES' && 'TemporalChangeVersion' in (x.e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}))).toEqual([]);
   });
