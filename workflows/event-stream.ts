@@ -116,7 +116,6 @@ export class SipEventStream {
     return this.options.holdGaps === true && this.waiting === 0 && this.resultsHeld === 0 && this.holding > 0;
   }
 
-
   private isOtherEpoch(event: OrderedSipEvent): boolean {
     return this.epoch !== undefined && event.epoch !== this.epoch;
   }

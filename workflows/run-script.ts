@@ -209,10 +209,10 @@ function sipImpl(input: OperationInput, collected: Collected | undefined, mode: 
   const taskQueue = sipTaskQueue(input.node);
   const queued = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.once });
   const once = mode.local ? proxyLocalActivities<SipActivities>(LOCAL_ACTIVITY_OPTIONS.once) : queued;
-  // hangup stays a queued activity (on the node's own queue when local: eager dispatch). A timer
-  // usually triggers it, and its effect (the 487, the BYE's answer) comes back as a signal: run
-  // inside the workflow task, that signal could land beside the timer in a retried task, where
-  // signals are delivered first, and the machine would see the effect before its cause.
+  // A hangup caused by a timer, a cancel or an activity's completion stays a queued activity (on the
+  // node's own queue when local: eager dispatch). Its effect (the 487, the BYE's answer) comes back
+  // as a signal: run inside the workflow task, that signal could land beside the timer in a retried
+  // task, where signals are delivered first, and the machine would see the effect before its cause.
   const release = proxyActivities<SipActivities>({ taskQueue, ...ACTIVITY_OPTIONS.release });
   // One that a SIP event caused may run in the task (localHangup): its effects are numbered after
   // that event, and the event stream delivers them after it whatever the task's job order.
@@ -346,7 +346,7 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
       .run(async () => {
         await sleep(RESULT_GAP_WAIT);
         flushing = false;
-        if (stream.holdingResult || stream.holding > 0) stream.flush();
+        if (stream.holdingResult || stream.holdingForGap) stream.flush();
       })
       .catch((err: unknown) => log.error('releasing held SIP events failed', { error: String(err) }));
   };
@@ -364,7 +364,9 @@ export async function runOperation<A extends OperationAnswer>(spec: RunSpec<A>):
             else dropMalformed('activity result', raw);
           }
           stream.end(events);
-          if (local && stream.holdingResult) flushLater();
+          // A result held for earlier signals, or (holdGaps) signals still held after an activity
+          // that returned nothing: neither may wait for ever.
+          if (local && (stream.holdingResult || stream.holdingForGap)) flushLater();
         },
       }
     : undefined;
