@@ -24,6 +24,7 @@ export const SDK_WORKFLOW_THREAD_ENTRY = require.resolve('@temporalio/worker/lib
 const TUNED_ENTRY = fileURLToPath(new URL('./workflow-thread-entry.mjs', import.meta.url));
 
 let current: WorkflowThreadSettings | undefined;
+let installed = false;
 
 /**
  * Starts the SDK's workflow threads with `settings` from now on (threads already running keep
@@ -47,4 +48,3 @@ export function tuneWorkflowThreads(settings: WorkflowThreadSettings): void {
   // The SDK reads the constructor from the module object when it starts its threads.
   workerThreads.Worker = Tuned;
 }
-let installed = false;

@@ -100,7 +100,7 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const cfg = opts.config ?? (await testConfig());
   const file = cfg.file;
-  const args = ['bin/callctl.ts', 'start', '--config', file, ...(opts.args ?? [])].map((a) => (a === 'bin/callctl.ts' ? join(root, a) : a));
+  const args = [join(root, 'bin/callctl.ts'), 'start', '--config', file, ...(opts.args ?? [])];
   const [command, argv] = opts.launcher === 'tsx-cli' ? [join(root, 'node_modules/.bin/tsx'), args] : [process.execPath, ['--import', 'tsx', ...args]];
   const child = spawn(command, argv, {
     cwd: root,
