@@ -4,8 +4,8 @@
 // at 20/s, docs/benchmarks.md): the stack trace of every promise workflow code makes (for the
 // `__stack_trace` query) and a watchdog thread started on every entry into the workflow context
 // (the 5 s `isolateExecutionTimeout`). SDK 1.24 has no option for either, so the SDK's worker
-// threads are started through server/workflow-thread-entry.mjs, which applies these settings and
-// then loads the SDK's own entry. Only the SDK's workflow threads are affected; any other Worker is
+// threads are started through server/workflow-thread-entry.mjs, which applies these settings (the
+// limit kept, but watched once per activation) and then loads the SDK's own entry. Only the SDK's workflow threads are affected; any other Worker is
 // created as asked.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,10 @@ import workerThreads, { type WorkerOptions } from 'node:worker_threads';
 export interface WorkflowThreadSettings {
   /** The SDK's per-promise stack traces, for the `__stack_trace` query (web UI "Stack Trace"). */
   stackTraces: boolean;
-  /** The SDK's execution timeout per entry into workflow code (a watchdog thread each time). */
+  /**
+   * The SDK's execution limit, applied per activation (one watchdog thread for all the activation's
+   * entries into workflow code) instead of per entry as the SDK does; off: no limit.
+   */
   watchdog: boolean;
 }
 
@@ -26,12 +29,9 @@ const TUNED_ENTRY = fileURLToPath(new URL('./workflow-thread-entry.mjs', import.
 let current: WorkflowThreadSettings | undefined;
 let installed = false;
 
-/**
- * Starts the SDK's workflow threads with `settings` from now on (threads already running keep
- * theirs). The SDK's defaults (both on) need no tuning: then its threads start as they are.
- */
+/** Starts the SDK's workflow threads with `settings` from now on (threads already running keep theirs). */
 export function tuneWorkflowThreads(settings: WorkflowThreadSettings): void {
-  current = settings.stackTraces && settings.watchdog ? undefined : { ...settings };
+  current = { ...settings };
   if (installed) return;
   installed = true;
   const Original = workerThreads.Worker;

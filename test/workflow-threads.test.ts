@@ -2,6 +2,7 @@
 // real dev server, each created after its settings.
 import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +34,17 @@ async function withWorker<T>(settings: WorkflowThreadSettings, body: (taskQueue:
   return worker.runUntil(body(taskQueue));
 }
 
+/** The message of the run's first failed workflow task, waited for up to 10 s. */
+async function firstTaskFailure(handle: WorkflowHandle): Promise<string | undefined> {
+  for (let i = 0; i < 100; i++) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const failure = events.find((e) => EventType[e.eventType ?? 0] === 'EVENT_TYPE_WORKFLOW_TASK_FAILED')?.workflowTaskFailedEventAttributes?.failure?.message;
+    if (failure) return failure;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
+
 describe('the workflow threads tuned by tuneWorkflowThreads', () => {
   it('stack traces off: the __stack_trace query answers that they are off', async () => {
     await withWorker({ stackTraces: false, watchdog: true }, async (taskQueue) => {
@@ -61,14 +73,19 @@ describe('the workflow threads tuned by tuneWorkflowThreads', () => {
   it('watchdog on: a workflow task busy past the execution limit fails', async () => {
     await withWorker({ stackTraces: false, watchdog: true }, async (taskQueue) => {
       const handle = await env.client.workflow.start('spins', { taskQueue, workflowId: `spins-on-${n}`, args: [1e9] });
-      let failure: string | undefined;
-      for (let i = 0; i < 100 && !failure; i++) {
-        const events = (await handle.fetchHistory()).events ?? [];
-        failure = events.find((e) => EventType[e.eventType ?? 0] === 'EVENT_TYPE_WORKFLOW_TASK_FAILED')?.workflowTaskFailedEventAttributes?.failure?.message ?? undefined;
-        if (!failure) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(failure).toMatch(/timed out/i);
+      expect(await firstTaskFailure(handle)).toMatch(/timed out/i);
       await handle.terminate();
+    });
+  }, 30_000);
+
+  it('watchdog on: the limit holds for a whole activation, however many entries into workflow code it makes', async () => {
+    await withWorker({ stackTraces: false, watchdog: true }, async (taskQueue) => {
+      // ~10 ms per entry, well under the 100 ms limit, ~300 ms in all: the SDK's watchdog per entry let it run.
+      const handle = await env.client.workflow.start('steps', { taskQueue, workflowId: `steps-on-${n}`, args: [30, 1e7] });
+      expect(await firstTaskFailure(handle)).toMatch(/timed out/i);
+      await handle.terminate();
+      // A short activation of several entries is not stopped.
+      expect(typeof (await env.client.workflow.execute('steps', { taskQueue, workflowId: `steps-short-${n}`, args: [2, 1e5] }))).toBe('number');
     });
   }, 30_000);
 
