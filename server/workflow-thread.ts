@@ -5,8 +5,8 @@
 // `__stack_trace` query) and a watchdog thread started on every entry into the workflow context
 // (the 5 s `isolateExecutionTimeout`). SDK 1.24 has no option for either, so the SDK's worker
 // threads are started through server/workflow-thread-entry.mjs, which applies these settings (the
-// limit kept, but watched once per activation) and then loads the SDK's own entry. Only the SDK's workflow threads are affected; any other Worker is
-// created as asked.
+// limit kept, but watched once per activation) and then loads the SDK's own entry. Only the SDK's
+// workflow threads are affected; any other Worker is created as asked.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import workerThreads, { type WorkerOptions } from 'node:worker_threads';
