@@ -13,6 +13,8 @@
 //   REFER_RATES="5 10 20 50"  REFER_S=20  REFER_MODE=4  STOP_ON_FAIL=0 (stop the REFER steps after this many failed; 0: never)
 //   SIP_PORT=5160  UAS_PORT=5190  UAC_PORT=5170
 //   SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": extra node options for the server (profiling)
+//   SDK_TRACE=1: the SDK's steps per run timed on the server's main thread (bench/ops/sdk-trace.ts) into
+//   sdk-trace.jsonl; a diagnostic run, its figures slightly slowed (npx tsx bench/ops/sdk-trace-summary.ts FILE)
 //   BENCH_TEMPORAL=memory: EXPERIMENT, a Temporal dev server started apart with its store in memory
 //   (no SQLite file) instead of the embedded one; the server then runs without the temporal role.
 // Results: bench/ops/results/<UTC time>/ (run.json, steps.jsonl, ops-*.jsonl, probe.jsonl, logs, SIPp
@@ -96,7 +98,12 @@ async function startServer(): Promise<Server> {
   const out = openSync(join(res, 'server.log'), 'a');
   const child = startGroup(process.execPath, [...SERVER_NODE_ARGS, '--import', 'tsx', '--import', join(here, 'probe-preload.mjs'), join(root, 'bin/callctl.ts'), 'start', '--config', cfg.file], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', BENCH_OPS_PROBE_FILE: probeFile },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      BENCH_OPS_PROBE_FILE: probeFile,
+      ...(process.env.SDK_TRACE === '1' ? { BENCH_OPS_SDK_TRACE_FILE: join(res, 'sdk-trace.jsonl') } : {}),
+    },
     out,
   });
   const base = `http://127.0.0.1:${cfg.httpPort}/rest/v1/user/sip/calls`;
