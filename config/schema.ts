@@ -91,7 +91,7 @@ export const configSchema = z
         /** The SDK's stack trace of every workflow promise, for the web UI's "Stack Trace" tab: off,
          * it costs the workflow thread about 40 % of its time (docs/operations.md). */
         workflowStackTraces: z.boolean().default(false),
-        /** The SDK's 5 s limit per entry into workflow code (a watchdog thread each entry): on. */
+        /** The SDK's 5 s execution limit, watched once per activation (docs/operations.md): on. */
         workflowWatchdog: z.boolean().default(true),
       })
       .default({ address: 'embedded', namespace: 'default', port: 7233, uiPort: 8233, metricsPort: 8234, workflowStackTraces: false, workflowWatchdog: true }),

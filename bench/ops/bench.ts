@@ -201,12 +201,6 @@ const eventMs = (e: HistoryEvent) => {
   return t ? seconds * 1000 + (t.nanos ?? 0) / 1e6 : NaN;
 };
 
-/**
- * Where Temporal's time goes, from the histories of up to `max` of the step's workflows (read once
- * the step is over): per workflow task, scheduled → started (dispatch to the worker) and started →
- * completed (the worker's run of the task and its answer); the same for activity tasks; and the
- * count of workflow tasks per operation.
- */
 /** What the bench saw of an operation, by workflow id: to place the first task's events in it. */
 interface OpSeen {
   sendAt: number;
@@ -224,6 +218,13 @@ function opsByWorkflow(ops: OpRecord[], calls: Map<string, CallRecord>): Map<str
   return m;
 }
 
+/**
+ * Where Temporal's time goes, from the histories of up to `max` of the step's workflows (read once
+ * the step is over): per workflow task, scheduled → started (dispatch to the worker) and started →
+ * completed (the worker's run of the task and its answer); the same for activity tasks; the
+ * count of workflow tasks per operation; and, with `seen`, the first task against the operation's
+ * own times.
+ */
 async function historyFigures(server: Server, ids: string[], seen: Map<string, OpSeen> = new Map(), max = 30) {
   const pick = ids.filter((_, k) => k % Math.max(1, Math.floor(ids.length / max)) === 0).slice(0, max);
   // The first workflow task against the operation's own times (same clock: this machine's).
