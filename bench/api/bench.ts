@@ -14,8 +14,10 @@
 //   BENCH_OPEN_LOAD (fractions of the closed-loop maximum, "0.5,0.8"; empty: no open loop),
 //   BENCH_SETUPS ("shared,pinned"), BENCH_LOW_CONNECTIONS (a closed-loop reference run with fewer
 //   connections; 0, the default: none), BENCH_DIALOGS (10000), BENCH_ONLY (a word of one request's
-//   name: get, lookup, list), BENCH_CPU_PROF=1: the server writes a .cpuprofile to
-//   bench/results/cpu-prof/. BENCH_ONLY, BENCH_CPU_PROF and BENCH_NO_DOCS=1 leave the docs untouched.
+//   name: get, lookup, list, floor), BENCH_FLOOR=0 (no floor runs: the front end alone answering
+//   GET one's bytes without the app, a reference for what this harness can measure),
+//   BENCH_SERVER_ARGS (extra node flags for the server, space-separated), BENCH_CPU_PROF=1: the
+//   server writes a .cpuprofile to bench/results/cpu-prof/. BENCH_ONLY, BENCH_CPU_PROF and BENCH_NO_DOCS=1 leave the docs untouched.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -56,6 +58,7 @@ const SETUPS = (process.env.BENCH_SETUPS ?? 'shared,pinned').split(',').filter((
 const BATCH_MS = num('BENCH_BATCH_MS', 0.25);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const ONLY = process.env.BENCH_ONLY?.toLowerCase();
+const FLOOR = process.env.BENCH_FLOOR !== '0';
 const NO_DOCS = process.env.BENCH_NO_DOCS === '1' || CPU_PROF || !!ONLY;
 const CALLS = '/rest/v1/user/sip/calls';
 const AUTH = { authorization: 'Bearer alice-token' };
@@ -66,6 +69,8 @@ const LOADER_CPU = '0';
 
 interface ServerInfo {
   port: number;
+  /** The floor: the front end alone, answering GET one's bytes without the app (serve.ts). */
+  floorPort: number;
   dialogs: number;
   heapBefore: number;
   heapAfter: number;
@@ -80,7 +85,12 @@ interface ServerInfo {
 
 interface Scenario {
   name: string;
-  target: number;
+  /** p99 target in ms; undefined for a reference run (no verdict). */
+  target: number | undefined;
+  /** Sent to the floor's port instead of the app's. */
+  floor?: boolean;
+  /** The open loop offers fractions of this scenario's closed-loop maximum (of the same round), when run. */
+  rateOf?: string;
   method: string;
   path: string;
   body?: string;
@@ -128,6 +138,23 @@ function scenarios(info: ServerInfo): Scenario[] {
           throw new Error(`list: ${s}`);
       },
     },
+    ...(FLOOR
+      ? [
+          {
+            name: 'floor (front end alone, one dialog\'s bytes)',
+            target: undefined,
+            floor: true,
+            // At the rates GET one was offered: the same load, without the app.
+            rateOf: 'GET one dialog',
+            method: 'GET',
+            path: `${CALLS}/${info.sample.dialogid}`,
+            headers: AUTH,
+            check: (s: number, b: unknown) => {
+              if (s !== 200 || (b as { dialogid?: string }).dialogid !== info.sample.dialogid) throw new Error(`floor: ${s}`);
+            },
+          },
+        ]
+      : []),
   ];
 }
 
@@ -136,7 +163,7 @@ async function startServer(setup: Setup): Promise<{ child: ChildProcess; info: S
   if (CPU_PROF) mkdirSync(profDir, { recursive: true });
   const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=api-${setup}-${Date.now()}.cpuprofile`] : [];
   const { child, first } = await startChild(join(root, 'bench', 'api', 'serve.ts'), [String(DIALOGS)], {
-    nodeArgs: ['--expose-gc', ...prof],
+    nodeArgs: ['--expose-gc', ...prof, ...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [])],
     cpus: setup === 'pinned' ? SERVER_CPU : undefined,
   });
   return { child, info: JSON.parse(first) as ServerInfo };
@@ -145,8 +172,9 @@ async function startServer(setup: Setup): Promise<{ child: ChildProcess; info: S
 interface Run {
   setup: Setup;
   scenario: string;
-  target: number;
-  /** closed: wrk at `connections`; open: a fixed rate, `load` × the closed-loop maximum. */
+  target: number | undefined;
+  /** closed: wrk at `connections`; open: a fixed rate, `load` × the closed-loop maximum (of `rateOf` when set). */
+  rateOf: string | undefined;
   method: 'closed' | 'open';
   connections: number;
   load: number | undefined;
@@ -182,6 +210,7 @@ async function closedLoop(child: ChildProcess, port: number, setup: Setup, s: Sc
     setup,
     scenario: s.name,
     target: s.target,
+    rateOf: undefined,
     method: 'closed',
     connections,
     load: undefined,
@@ -214,6 +243,7 @@ async function fixedRate(child: ChildProcess, port: number, setup: Setup, s: Sce
     setup,
     scenario: s.name,
     target: s.target,
+    rateOf: s.rateOf,
     method: 'open',
     connections: CONNECTIONS,
     load,
@@ -241,7 +271,7 @@ function describe(r: Run): string {
   const cpu = r.cpuUser === undefined ? 'n/a' : `${fmt((r.cpuUser ?? 0) + (r.cpuSystem ?? 0))} µs CPU/req (user ${fmt(r.cpuUser)}, sys ${fmt(r.cpuSystem)})`;
   if (r.method === 'closed')
     return `${r.setup}, ${r.scenario}, closed loop ${r.connections} conn: ${Math.round(r.rps)} req/s, p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max} ms, ${cpu}, ${r.errors} errors, ${r.non2xx} non-2xx`;
-  return `${r.setup}, ${r.scenario}, open loop ${r.offered} req/s (${r.load}× max): ${Math.round(r.rps)} answered/s, p50 ${ms(r.p50)} p90 ${ms(r.p90)} p99 ${ms(r.p99)} p99.9 ${ms(r.p999)} max ${ms(r.max)} ms, send lag p99 ${ms(r.sendLag?.p99)} ms, ${cpu}, ${r.errors} errors, ${r.non2xx} non-2xx, ${r.unanswered} unanswered`;
+  return `${r.setup}, ${r.scenario}, open loop ${r.offered} req/s (${r.load}× ${r.rateOf ? `${r.rateOf}'s ` : ''}max): ${Math.round(r.rps)} answered/s, p50 ${ms(r.p50)} p90 ${ms(r.p90)} p99 ${ms(r.p99)} p99.9 ${ms(r.p999)} max ${ms(r.max)} ms, send lag p99 ${ms(r.sendLag?.p99)} ms, ${cpu}, ${r.errors} errors, ${r.non2xx} non-2xx, ${r.unanswered} unanswered`;
 }
 
 async function runSetup(setup: Setup, runs: Run[]): Promise<ServerInfo> {
@@ -252,19 +282,22 @@ async function runSetup(setup: Setup, runs: Run[]): Promise<ServerInfo> {
       `[${setup}] ${info.dialogs} dialogs; heap ${(info.heapBefore / 1048576).toFixed(1)} → ${(info.heapAfter / 1048576).toFixed(1)} MiB, ${Math.round(info.bytesPerDialog)} bytes per dialog; Alice sees ${info.aliceVisible} (${info.aliceAnswered} answered)`,
     );
     const list = scenarios(info).filter((s) => !ONLY || s.name.toLowerCase().includes(ONLY));
-    for (const s of list) await checkAnswer(info.port, s);
+    const portOf = (s: Scenario) => (s.floor ? info.floorPort : info.port);
+    for (const s of list) await checkAnswer(portOf(s), s);
     for (let round = 0; round < ROUNDS; round++) {
+      const maxOf = new Map<string, number>();
       for (const s of list) {
-        const closed = await closedLoop(child, info.port, setup, s, CONNECTIONS);
+        const closed = await closedLoop(child, portOf(s), setup, s, CONNECTIONS);
         runs.push(closed);
+        maxOf.set(s.name, closed.rps);
         console.log(describe(closed));
         if (LOW_CONNECTIONS > 0) {
-          const low = await closedLoop(child, info.port, setup, s, LOW_CONNECTIONS);
+          const low = await closedLoop(child, portOf(s), setup, s, LOW_CONNECTIONS);
           runs.push(low);
           console.log(describe(low));
         }
         for (const load of OPEN_LOAD) {
-          const open = await fixedRate(child, info.port, setup, s, load, closed.rps);
+          const open = await fixedRate(child, portOf(s), setup, s, load, maxOf.get(s.rateOf ?? s.name) ?? closed.rps);
           runs.push(open);
           console.log(describe(open));
         }
@@ -291,12 +324,12 @@ function summaryRows(runs: Run[]): string[] {
     const first = rs[0]!;
     const worstP99 = Math.max(...rs.map((r) => r.p99));
     const worstP999 = rs.some((r) => r.p999 === undefined) ? undefined : Math.max(...rs.map((r) => r.p999!));
-    const targeted = first.connections === CONNECTIONS;
-    const verdict = targeted ? `< ${first.target}: ${worstP99 < first.target ? 'met' : '**missed**'}` : '(reference)';
+    const target = first.connections === CONNECTIONS ? first.target : undefined;
+    const verdict = target !== undefined ? `< ${target}: ${worstP99 < target ? 'met' : '**missed**'}` : '(reference)';
     const load =
       method === 'closed'
         ? `closed loop, ${first.connections} conn`
-        : `open loop, ${Math.round(mean(rs.map((r) => r.offered ?? 0)))} req/s offered (${Math.round((first.load ?? 0) * 100)}% of max)`;
+        : `open loop, ${Math.round(mean(rs.map((r) => r.offered ?? 0)))} req/s offered (${Math.round((first.load ?? 0) * 100)}% of ${first.rateOf ? `${first.rateOf}'s max` : 'max'})`;
     const cpuU = rs.flatMap((r) => (r.cpuUser === undefined ? [] : [r.cpuUser]));
     const cpuS = rs.flatMap((r) => (r.cpuSystem === undefined ? [] : [r.cpuSystem]));
     const cpu = cpuU.length ? `${fmt(mean(cpuU) + mean(cpuS))} (${fmt(mean(cpuU))} + ${fmt(mean(cpuS))})` : 'n/a';
@@ -364,6 +397,14 @@ async function main(): Promise<void> {
     '- LOOKUP by callid: `POST /rest/v1/user/sip/calls` with `X-HTTP-Method-Override: LOOKUP` and `{"callid": "<its b leg>"}`',
     '  (wrk sends no other methods; the front end turns it into LOOKUP before the app sees it)',
     '- list: `GET /rest/v1/user/sip/calls?filter={"status":"dialog"}&mask=dialogid,status,legs&limit=100` (about 40 KB)',
+    ...(FLOOR
+      ? [
+          "- floor (a reference, no target): GET one's request sent to a second front end in the same server process that",
+          "  answers every request with GET one's very bytes and headers without the app (no routing, token, scope or view);",
+          "  its open loop is offered GET one's rates of the same round. It shows the least this harness and machine",
+          '  measure for an answer of that size: what is above it in GET one is the app.',
+        ]
+      : []),
     '',
     `**Method.** The real front end (http/) and API app (api/app.ts) in a child process on 127.0.0.1; the load`,
     `generators on the benchmark's side (wrk as its child, the open loop in its own process), ${CONNECTIONS} keep-alive connections, ${WARMUP} s warm-up then ${DURATION} s per run, ${ROUNDS} round(s).`,

@@ -1,11 +1,12 @@
 // The benchmark server, in its own process so autocannon never shares its event loop:
 //   node --expose-gc --import tsx bench/api/serve.ts [dialogs]
 // Measures the store's heap per dialog while filling it (forced GC before and after), and what the
-// API keeps beside it, then serves
-// the real API app behind the real front end on 127.0.0.1 and prints one JSON line with the port,
+// API keeps beside it, then serves the real API app behind the real front end on 127.0.0.1 (and the
+// floor, below, on a second port) and prints one JSON line with the ports,
 // the memory figures and sample ids; stops on SIGTERM.
 import { loadConfig } from '../../config/load.ts';
 import { createApiApp } from '../../api/app.ts';
+import { JSON_TYPE } from '../../api/errors.ts';
 import { AccountIndex } from '../../api/account-index.ts';
 import { authenticate, tokenIndex } from '../../api/auth.ts';
 import { dialogBytes, followStore } from '../../api/dialog-json.ts';
@@ -56,9 +57,18 @@ const app = createApiApp({ config, store, logger: silentLogger });
 const fe = createHttpFrontEnd({ fetch: (req, env) => app.fetch(req, env) });
 const { port } = await fe.listen(0, '127.0.0.1');
 
+// The floor: the same front end on a port of its own, answering every request with GET one's very
+// bytes and headers without the app (no routing, token, scope or view). What the load generator
+// measures against it is the least the harness and this machine can show for a GET of that size.
+const floorBytes = dialogBytes(sample.dialog, dialogFields);
+const floorHeaders = { 'content-type': JSON_TYPE };
+const floor = createHttpFrontEnd({ fetch: () => new Response(floorBytes as Uint8Array<ArrayBuffer>, { status: 200, headers: floorHeaders }) });
+const { port: floorPort } = await floor.listen(0, '127.0.0.1');
+
 process.stdout.write(
   `${JSON.stringify({
     port,
+    floorPort,
     dialogs: ids.length,
     heapBefore: before,
     heapAfter: after,
@@ -73,5 +83,6 @@ process.stdout.write(
 );
 process.on('SIGTERM', () => {
   void fe.close();
+  void floor.close();
   setTimeout(() => process.exit(0), 200).unref();
 });
