@@ -8,6 +8,7 @@
 // depend on it too), and followStore drops a dialog's bytes on every put. Values computed when read
 // are never kept: a ringing b leg's `expirets` is a getter that counts down (b2bua/call-record.ts),
 // so an answer with a field holding any getter is serialised afresh each time.
+import { ByteParts } from '../lib/byte-parts.ts';
 import type { CallStore } from '../store/call-store.ts';
 import type { Dialog, DialogField } from '../store/dialog.ts';
 
@@ -21,7 +22,6 @@ interface Kept {
 const SLOTS = 2;
 const kept = new WeakMap<Dialog, Kept[]>();
 const followed = new WeakSet<CallStore>();
-const COMMA = 0x2c;
 
 /** Call once per store the API reads (idempotent): puts drop the bytes of the dialog put. */
 export function followStore(store: CallStore): void {
@@ -91,28 +91,25 @@ export function dialogBytes(dialog: Dialog, fields: readonly DialogField[], key 
   return bytes;
 }
 
-/** A JSON array of dialogBytes(dialog, fields) for each dialog, as one buffer. */
-export function listBytes(dialogs: readonly Dialog[], fields: readonly DialogField[]): Buffer {
-  if (dialogs.length === 0) return Buffer.from('[]');
+const OPEN = Buffer.from('[');
+const SEPARATOR = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
+/** A JSON array of dialogBytes(dialog, fields) for each dialog: the kept bytes themselves, between brackets and commas. */
+export function listParts(dialogs: readonly Dialog[], fields: readonly DialogField[]): ByteParts {
   const key = maskKey(fields);
-  const parts: Buffer[] = new Array<Buffer>(dialogs.length);
-  let length = dialogs.length + 1; // brackets and commas
+  const parts: Uint8Array[] = [OPEN];
   for (let k = 0; k < dialogs.length; k++) {
-    const b = dialogBytes(dialogs[k]!, fields, key);
-    parts[k] = b;
-    length += b.length;
+    if (k > 0) parts.push(SEPARATOR);
+    parts.push(dialogBytes(dialogs[k]!, fields, key));
   }
-  const out = Buffer.allocUnsafe(length);
-  out[0] = 0x5b; // [
-  let off = 1;
-  for (let k = 0; k < parts.length; k++) {
-    if (k > 0) out[off++] = COMMA;
-    const b = parts[k]!;
-    out.set(b, off);
-    off += b.length;
-  }
-  out[off] = 0x5d; // ]
-  return out;
+  parts.push(CLOSE);
+  return new ByteParts(parts);
+}
+
+/** listParts as one buffer. */
+export function listBytes(dialogs: readonly Dialog[], fields: readonly DialogField[]): Buffer {
+  return listParts(dialogs, fields).join();
 }
 
 /** dialogBytes as text (tests, callers that want a string). */

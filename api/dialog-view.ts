@@ -1,6 +1,7 @@
 // What GET list and GET one do to dialogs on the way out: filter, order, mask, flatten.
 import { dialogFields, type Dialog, type DialogField } from '../store/dialog.ts';
-import { dialogBytes, listBytes } from './dialog-json.ts';
+import { ByteParts } from '../lib/byte-parts.ts';
+import { dialogBytes, listParts } from './dialog-json.ts';
 import { dialogShape, type Filter, type FilterScalar } from './schema-query.ts';
 
 const isIndex = (part: string): boolean => /^[0-9]+$/.test(part);
@@ -170,9 +171,15 @@ export function jsonBytes(dialog: Dialog, opts: PresentOptions): Buffer {
   return opts.flat ? Buffer.from(JSON.stringify(flatten(pick(dialog, fields)))) : dialogBytes(dialog, fields);
 }
 
-/** JSON.stringify(dialogs.map(presenter(opts))) as UTF-8 bytes: copied together from the kept bytes unless flat. */
-export function jsonListBytes(dialogs: readonly Dialog[], opts: PresentOptions): Buffer {
+/** JSON.stringify(dialogs.map(presenter(opts))) as UTF-8 bytes: the kept bytes, unjoined, unless flat. */
+export function jsonListBody(dialogs: readonly Dialog[], opts: PresentOptions): ByteParts | Buffer {
   const fields = maskedFields(opts.mask);
-  if (!opts.flat) return listBytes(dialogs, fields);
+  if (!opts.flat) return listParts(dialogs, fields);
   return Buffer.from(JSON.stringify(dialogs.map((d) => flatten(pick(d, fields)))));
+}
+
+/** jsonListBody as one buffer. */
+export function jsonListBytes(dialogs: readonly Dialog[], opts: PresentOptions): Buffer {
+  const body = jsonListBody(dialogs, opts);
+  return body instanceof ByteParts ? body.join() : body;
 }

@@ -1,6 +1,7 @@
 // The error model of the spec: every failure is an ApiError, turned into one JSON shape by the app's
 // onError. Handlers throw; they never build error responses themselves.
 import type { Context } from 'hono';
+import { ByteParts } from '../lib/byte-parts.ts';
 
 /** The spec's codes, plus 1404 (unknown path), which is ours. */
 export const errorStatus = {
@@ -48,10 +49,18 @@ export function jsonResponse(c: Context, body: unknown, status = 200, headers: R
   return c.body(JSON.stringify(body), status as 200, { ...headers, 'content-type': JSON_TYPE });
 }
 
-/** An answer already serialised: text, or UTF-8 bytes (lists and dialogs copied from kept bytes). */
-export function jsonTextResponse(c: Context, text: string | Uint8Array, status = 200): Response {
-  // Hono types byte bodies as Uint8Array<ArrayBuffer>; a Buffer's is ArrayBufferLike, never shared here.
-  return c.body(text as string | Uint8Array<ArrayBuffer>, status as 200, { 'content-type': JSON_TYPE });
+/** The global Response is the front end's, which takes a ByteParts body as it is (http/light-response.ts). */
+const takesByteParts = (): boolean => (globalThis.Response as { takesByteParts?: boolean }).takesByteParts === true;
+
+/**
+ * An answer already serialised: text, UTF-8 bytes (a dialog's kept bytes) or ByteParts (a list of
+ * them), joined only where the Response in use cannot take them (tests, a native Response).
+ */
+export function jsonTextResponse(c: Context, text: string | Uint8Array | ByteParts, status = 200): Response {
+  const body = text instanceof ByteParts && !takesByteParts() ? text.join() : text;
+  // Hono types byte bodies as Uint8Array<ArrayBuffer>; a Buffer's is ArrayBufferLike, never shared
+  // here, and a ByteParts body goes to the front end's Response, which takes it.
+  return c.body(body as string | Uint8Array<ArrayBuffer>, status as 200, { 'content-type': JSON_TYPE });
 }
 
 export function errorResponse(c: Context, err: ApiError): Response {

@@ -1,8 +1,11 @@
 // GET list, GET one and LOOKUP against the call store: filter, mask, order, paging, flat, countonly,
 // LOOKUP keys and their priority, parameters from query string and body.
 import { describe, expect, it } from 'vitest';
+import { installFrontEndGlobals, uninstallFrontEndGlobals } from '../http/globals.ts';
+import { lightParts } from '../http/light-response.ts';
+import { ByteParts } from '../lib/byte-parts.ts';
 import { CallStore } from '../store/call-store.ts';
-import { CALLS_PATH, DOMAIN, acct, callPath, ext, ids, makeApp, makeDialog, send } from './test-helpers.ts';
+import { CALLS_PATH, DOMAIN, TOKENS, acct, callPath, ext, ids, makeApp, makeDialog, send } from './test-helpers.ts';
 
 type Row = Record<string, unknown>;
 const dialogIds = (body: unknown): string[] => (body as Row[]).map((d) => d.dialogid as string);
@@ -80,6 +83,20 @@ describe('GET /calls: list', () => {
     expect(await page(4, 2)).toEqual([ids.A2, ids.CX]);
     expect(await page(6, 2)).toEqual([]);
     expect(await page(5, 1000)).toEqual([ids.CX]);
+  });
+
+  it('with the front end\'s Response the list stays the kept bytes, unjoined, and reads the same', async () => {
+    const { app } = makeApp();
+    const plain = await app.request(`${CALLS_PATH}?mask=dialogid,status`, { headers: { authorization: `Bearer ${TOKENS.alice}` } });
+    installFrontEndGlobals();
+    try {
+      const light = await app.request(`${CALLS_PATH}?mask=dialogid,status`, { headers: { authorization: `Bearer ${TOKENS.alice}` } });
+      expect(lightParts(light)?.body).toBeInstanceOf(ByteParts);
+      expect(light.headers.get('content-type')).toBe(plain.headers.get('content-type'));
+      expect(await light.text()).toBe(await plain.text());
+    } finally {
+      uninstallFrontEndGlobals();
+    }
   });
 
   it('limit defaults to 100', async () => {

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { readParams } from './body.ts';
 import { followStore } from './dialog-json.ts';
 import { ApiError, jsonResponse, jsonTextResponse } from './errors.ts';
-import { compareBy, compileFilter, jsonBytes, jsonListBytes, sortedPage } from './dialog-view.ts';
+import { compareBy, compileFilter, jsonBytes, jsonListBody, sortedPage } from './dialog-view.ts';
 import { parseParams } from './params.ts';
 import { CALL, CALLS, type RouteDef } from './routes.ts';
 import { lookupDialogIds, visibleDialog, visibleDialogsWhere } from './scope.ts';
@@ -28,7 +28,7 @@ export function callRoutes({ store }: ApiDeps): RouteDef[] {
     // The count is of every match: offset and limit page the list, not the count.
     if (p.countonly) return jsonResponse(c, { count: dialogs.length });
     const page = sortedPage(dialogs, compareBy(p.order), p.offset, p.limit);
-    return jsonTextResponse(c, jsonListBytes(page, p));
+    return jsonTextResponse(c, jsonListBody(page, p));
   };
 
   const getOne = async (c: Context<AppEnv>) => {

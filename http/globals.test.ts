@@ -1,6 +1,7 @@
 // LazyRequest and LightResponse must be indistinguishable from the native classes for everything a
 // handler does; with the globals installed, `new Request(req)` and `new Response()` keep working.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ByteParts } from '../lib/byte-parts.ts';
 import { installFrontEndGlobals, uninstallFrontEndGlobals } from './globals.ts';
 import { abortRequest, createLazyRequest, NativeRequest } from './lazy-request.ts';
 import { lightParts, LightResponse, NativeResponse } from './light-response.ts';
@@ -121,6 +122,17 @@ describe('LightResponse', () => {
     void r.body;
     expect(lightParts(r)).toBeUndefined();
     expect(r.headers.get('x-b')).toBe('2');
+  });
+
+  it('keeps a ByteParts body unjoined for the writer, and joins it when read', async () => {
+    const body = new ByteParts([Buffer.from('[1,'), Buffer.from('2]')]);
+    // The front end's Response takes ByteParts; the DOM's BodyInit does not name it, hence the casts.
+    const r = new Response(body as unknown as string, { headers: { 'content-type': 'application/json' } });
+    expect(lightParts(r)?.body).toBe(body);
+    expect(await r.json()).toEqual([1, 2]);
+    expect(LightResponse.takesByteParts).toBe(true);
+    // Outside the fast path (here a statusText) it goes native, joined.
+    expect(await new Response(body as unknown as string, { statusText: 'Fine' }).text()).toBe('[1,2]');
   });
 
   it('throws where the native constructor throws', () => {

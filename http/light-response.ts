@@ -7,6 +7,7 @@
 //
 // Anything outside the fast path (a stream, a Blob, FormData, odd init) builds the real Response
 // in the constructor, so errors are thrown exactly where the native constructor throws them.
+import { ByteParts } from '../lib/byte-parts.ts';
 import { isToken } from './chars.ts';
 
 export const NativeResponse: typeof Response = globalThis.Response;
@@ -19,7 +20,7 @@ export interface LightParts {
   statusText: string;
   /** Either the handler's plain record (validated) or the Headers object once someone asked for it. */
   headers: Record<string, string> | Headers | undefined;
-  body: string | Uint8Array | null;
+  body: string | Uint8Array | ByteParts | null;
   /** The string-body default Content-Type must still be added when `headers` is a record. */
   defaultContentType: boolean;
 }
@@ -61,8 +62,11 @@ export class LightResponse {
   #statusText = '';
   #record: Record<string, string> | undefined;
   #headers: Headers | undefined;
-  #body: string | Uint8Array | null = null;
+  #body: string | Uint8Array | ByteParts | null = null;
   #real: Response | undefined;
+
+  /** This Response takes a ByteParts body (lib/byte-parts.ts) and keeps it unjoined for the writer. */
+  static readonly takesByteParts = true;
 
   static [Symbol.hasInstance](value: unknown): boolean {
     // `x instanceof Response` must keep holding for native responses once this class is installed.
@@ -70,7 +74,7 @@ export class LightResponse {
   }
 
   constructor(body?: unknown, init?: ResponseInit) {
-    const fastBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+    const fastBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array || body instanceof ByteParts;
     const status = init?.status ?? 200;
     const statusText = init?.statusText ?? '';
     const rawHeaders = init?.headers;
@@ -84,11 +88,12 @@ export class LightResponse {
       statusText === '' &&
       (record !== undefined || rawHeaders instanceof Headers);
     if (!fast) {
-      this.#real = new NativeResponse(body as ConstructorParameters<typeof Response>[0], init);
+      const native = body instanceof ByteParts ? body.join() : body;
+      this.#real = new NativeResponse(native as ConstructorParameters<typeof Response>[0], init);
       return;
     }
     this.#status = status;
-    this.#body = (body ?? null) as string | Uint8Array | null;
+    this.#body = (body ?? null) as string | Uint8Array | ByteParts | null;
     if (record) this.#record = record;
     else {
       // A Headers object passed in is copied, as the native constructor does.
@@ -136,7 +141,8 @@ export class LightResponse {
 
   #materialize(): Response {
     if (!this.#real) {
-      this.#real = new NativeResponse(this.#body, { status: this.#status, statusText: this.#statusText, headers: this.headers });
+      const body = this.#body instanceof ByteParts ? this.#body.join() : this.#body;
+      this.#real = new NativeResponse(body, { status: this.#status, statusText: this.#statusText, headers: this.headers });
       this.#headers = undefined;
       this.#record = undefined;
     }

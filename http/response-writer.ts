@@ -4,6 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ReadableStreamReadResult } from 'node:stream/web';
+import { ByteParts } from '../lib/byte-parts.ts';
 import { lightParts, NativeResponse } from './light-response.ts';
 
 export interface WriteOptions {
@@ -116,7 +117,7 @@ function knownBody(res: Response): string | Uint8Array | null | undefined {
   return res.body === null ? null : undefined;
 }
 
-function writeKnown(socket: Socket, status: number, statusText: string, f: Fields, o: WriteOptions, body: string | Uint8Array): void {
+function writeKnown(socket: Socket, status: number, statusText: string, f: Fields, o: WriteOptions, body: string | Uint8Array | ByteParts): void {
   const isString = typeof body === 'string';
   const length = isString ? Buffer.byteLength(body) : body.byteLength;
   const head = buildHead(status, statusText, f, o, `content-length: ${length}\r\n`, o.close);
@@ -125,12 +126,21 @@ function writeKnown(socket: Socket, status: number, statusText: string, f: Field
     const out = Buffer.allocUnsafe(hlen + length);
     out.write(head, 0, 'latin1');
     if (isString) out.write(body, hlen, 'utf8');
-    else out.set(body, hlen);
+    else if (body instanceof ByteParts) {
+      let off = hlen;
+      for (const p of body.parts) {
+        out.set(p, off);
+        off += p.byteLength;
+      }
+    } else out.set(body, hlen);
     socket.write(out);
   } else {
+    // Corked, the writes leave as one writev: a ByteParts body's chunks are sent where they lie.
     socket.cork();
     socket.write(head, 'latin1');
-    socket.write(isString ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    if (body instanceof ByteParts) {
+      for (const p of body.parts) if (p.byteLength > 0) socket.write(p);
+    } else socket.write(isString ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
     socket.uncork();
   }
 }

@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ByteParts } from '../lib/byte-parts.ts';
 import { ManualClock } from '../lib/clock.ts';
 import { createLogger } from '../lib/log.ts';
 import { NativeRequest } from './lazy-request.ts';
@@ -140,6 +141,23 @@ describe('responses', () => {
     c.write(GET('/'));
     expect((await c.response()).body.toString()).toBe(big);
     c.close();
+  });
+
+  it('a ByteParts body goes out whole and in order, small (one buffer) or large (one writev)', async () => {
+    for (const size of [1_000, 40_000]) {
+      // The front end's Response takes ByteParts; the DOM's BodyInit does not name it, hence the cast.
+      const chunks = Array.from({ length: 100 }, (_, i) => Buffer.from(String(i % 10).repeat(size / 100)));
+      const want = Buffer.concat(chunks).toString();
+      const { client } = await serve(() => new Response(new ByteParts([Buffer.alloc(0), ...chunks]) as unknown as string));
+      const c = await client();
+      c.write(GET('/'));
+      const res = await c.response();
+      expect(res.headers['content-length']).toBe(String(size));
+      expect(res.body.toString()).toBe(want);
+      c.write('HEAD / HTTP/1.1\r\nHost: t\r\n\r\n');
+      expect((await c.response({ noBody: true })).body.length).toBe(0);
+      c.close();
+    }
   });
 
   it('a handler that rejects gets 500, is logged, and the connection is still usable', async () => {
