@@ -38,13 +38,37 @@ function udpFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port free for TCP and UDP on 127.0.0.1 now, drawn at random above every media range the tests use. */
+/**
+ * Where freePort draws from: above the media ranges and, where the kernel leaves room, above its
+ * ephemeral range too. A port inside that range can be free when checked and then become the local
+ * port of some outgoing connection (the unit tests run beside the e2e files and open many) before
+ * the server binds it: the Temporal dev server then fails with "address already in use".
+ */
+export function portPool(ephemeral = ephemeralRange()): { from: number; count: number } {
+  const above = Math.max(MEDIA_PORTS_END, ephemeral[1] + 1);
+  const count = 65_536 - above;
+  return count >= 2_000 ? { from: above, count } : { from: MEDIA_PORTS_END, count: 11_000 };
+}
+
+/** The kernel's range for outgoing connections' local ports (Linux; its default elsewhere). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(lo) && Number.isInteger(hi)) return [lo!, hi!];
+  } catch {
+    // not Linux
+  }
+  return [32_768, 60_999];
+}
+
+/** A port free for TCP and UDP on 127.0.0.1 now, drawn at random from portPool(). */
 export async function freePort(): Promise<number> {
+  const { from, count } = portPool();
   for (let tries = 0; tries < 200; tries++) {
-    const port = MEDIA_PORTS_END + Math.floor(Math.random() * 11_000);
+    const port = from + Math.floor(Math.random() * count);
     if ((await tcpFree(port)) && (await udpFree(port))) return port;
   }
-  throw new Error(`no free port above ${MEDIA_PORTS_END} after 200 tries`);
+  throw new Error(`no free port in ${from}-${from + count - 1} after 200 tries`);
 }
 
 export interface ServerProcess {
