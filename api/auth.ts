@@ -78,7 +78,8 @@ export function bearerAuth(config: Config, opts: BearerAuthOptions = {}): Middle
   // before tells its client nothing about any token; a different header is verified afresh. The
   // token index is fixed for the app's life, so a remembered principal cannot go stale.
   const verified = new WeakMap<object, { header: string; principal: Principal }>();
-  return async (c, next) => {
+  // Not async: a request whose token is known goes on to the route without a promise of its own.
+  return (c, next) => {
     const header = c.req.header('authorization');
     if (publicPaths.size > 0 && publicPaths.has(c.req.path)) return next();
     const conn = c.env?.connection;
@@ -90,6 +91,6 @@ export function bearerAuth(config: Config, opts: BearerAuthOptions = {}): Middle
       if (conn && header) verified.set(conn, { header, principal });
       c.set('principal', principal);
     }
-    await next();
+    return next();
   };
 }

@@ -1,6 +1,8 @@
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { parseJson, parseJsonObject } from './body.ts';
+import { parseJson, parseJsonObject, withParams } from './body.ts';
 import { ApiError } from './errors.ts';
+import type { AppEnv } from './types.ts';
 
 const refused = (text: string) => {
   try {
@@ -47,5 +49,40 @@ describe('parseJsonObject', () => {
   it('reads an empty or blank body as {}', () => {
     expect(parseJsonObject(new Uint8Array())).toEqual({});
     expect(parseJsonObject(new TextEncoder().encode('  \n'))).toEqual({});
+  });
+});
+
+describe('withParams', () => {
+  // A Hono app with one route, so the Context is the real one; env stands for the front end's.
+  const probe = () => {
+    const app = new Hono<AppEnv>();
+    let seen: { sync: boolean; params: unknown } | undefined;
+    app.on(['GET', 'POST'], '/p', (c) => {
+      const r = withParams(c, (params) => params);
+      seen = { sync: !(r instanceof Promise), params: undefined };
+      return Promise.resolve(r).then((params) => ((seen!.params = params), c.text('ok')));
+    });
+    return { app, seen: () => seen };
+  };
+
+  it('with the body in env (the front end): in the same turn, the body winning over the query string', async () => {
+    const { app, seen } = probe();
+    const env = { rawBody: new TextEncoder().encode('{"a":"body","b":2}') };
+    await app.request('/p?a=query&c=3', { method: 'POST' }, env);
+    expect(seen()).toEqual({ sync: true, params: { a: 'body', b: 2, c: '3' } });
+  });
+
+  it('without it (app.request in tests): read from the request, the same merge', async () => {
+    const { app, seen } = probe();
+    await app.request('/p?a=query&c=3', { method: 'POST', body: '{"a":"body","b":2}' });
+    expect(seen()).toEqual({ sync: false, params: { a: 'body', b: 2, c: '3' } });
+  });
+
+  it('a body that is not a JSON object is 1415 either way', async () => {
+    const { app } = probe();
+    app.onError((err, c) => c.text(String(err instanceof ApiError ? err.code : 500), 400));
+    const viaEnv = await app.request('/p', { method: 'POST' }, { rawBody: new TextEncoder().encode('[1]') });
+    const viaBody = await app.request('/p', { method: 'POST', body: '[1]' });
+    expect([await viaEnv.text(), await viaBody.text()]).toEqual(['1415', '1415']);
   });
 });

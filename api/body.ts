@@ -61,3 +61,14 @@ export async function readParams(c: Context<AppEnv>): Promise<Record<string, unk
   const body = await readBody(c);
   return { ...c.req.query(), ...body };
 }
+
+/**
+ * `fn(readParams(c))`, in the same turn when the front end passed the body (it always does): the
+ * read routes then answer without a promise of their own (three per request, a tenth of a GET's
+ * allocations). Elsewhere (tests through app.request) the body is read first.
+ */
+export function withParams<T>(c: Context<AppEnv>, fn: (params: Record<string, unknown>) => T): T | Promise<T> {
+  const fromEnv = c.env?.rawBody;
+  if (!fromEnv) return readParams(c).then(fn);
+  return fn({ ...c.req.query(), ...parseJsonObject(fromEnv) });
+}
