@@ -64,8 +64,8 @@ export async function readParams(c: Context<AppEnv>): Promise<Record<string, unk
 
 /**
  * `fn(readParams(c))`, in the same turn when the front end passed the body (it always does): the
- * read routes then answer without a promise of their own (three per request, a tenth of a GET's
- * allocations). Elsewhere (tests through app.request) the body is read first.
+ * read routes then answer without the three promises of readParams, readBody and rawBody.
+ * Elsewhere (tests through app.request) the body is read first.
  */
 export function withParams<T>(c: Context<AppEnv>, fn: (params: Record<string, unknown>) => T): T | Promise<T> {
   const fromEnv = c.env?.rawBody;

@@ -2,7 +2,7 @@
 // computed when read (a ringing leg's countdown), UTF-8 throughout, and GET/list answers always current.
 import { describe, expect, it } from 'vitest';
 import { CallStore } from '../store/call-store.ts';
-import { dialogBytes, dialogJson, followStore, isPlainData, listBytes } from './dialog-json.ts';
+import { dialogBytes, dialogJson, followStore, isPlainData, listParts } from './dialog-json.ts';
 import { dialogFields } from '../store/dialog.ts';
 import { callPath, CALLS_PATH, fixtureSpecs, ids, makeApp, makeDialog, makeStore, send } from './test-helpers.ts';
 
@@ -31,7 +31,7 @@ describe('kept bytes', () => {
     left = 28_000;
     expect(JSON.parse(dialogJson(entry.dialog, dialogFields))).toEqual(JSON.parse(JSON.stringify(entry.dialog)));
     const mask = ['dialogid', 'status', 'legs', 'site'] as const;
-    const listed = listBytes([entry.dialog, entry.dialog], mask).toString('utf8');
+    const listed = listParts([entry.dialog, entry.dialog], mask).join().toString('utf8');
     const pick = { dialogid: entry.dialog.dialogid, status: entry.dialog.status, legs: entry.dialog.legs, site: entry.dialog.site };
     expect(listed).toBe(JSON.stringify([pick, pick]));
     expect(listed).toContain('"expirets":28000');

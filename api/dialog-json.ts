@@ -1,7 +1,7 @@
-// The JSON of dialogs as UTF-8 bytes, kept per dialog object and per mask: an answer is then made
-// of bytes encoded once (a list's are sent as they lie, http/ writes them with one writev), instead of being serialised, joined, measured and encoded again
-// on every request (for a list of 100 those steps were a fifth of its CPU; JSON.stringify over 40 KB
-// alone had been a third before anything was kept). A dialog keeps the bytes of the last two masks
+// The JSON of dialogs as UTF-8 bytes, kept per dialog object and per mask: an answer is then made of
+// bytes encoded once (a list's are sent where they lie, in one writev), instead of being serialised,
+// joined, measured and encoded again on every request (for a list of 100 those steps were a fifth of
+// its CPU; JSON.stringify over 40 KB alone had been a third before anything was kept). A dialog keeps the bytes of the last two masks
 // it was read with (the whole dialog of a GET, the fields of a list): more masks only cost a miss.
 //
 // Safe because of the store's contract: every change goes through store.put (the store's own indexes
@@ -121,11 +121,6 @@ export function listParts(dialogs: readonly Dialog[], fields: readonly DialogFie
   }
   parts[n + 1] = CLOSE;
   return new ByteParts(parts);
-}
-
-/** listParts as one buffer. */
-export function listBytes(dialogs: readonly Dialog[], fields: readonly DialogField[]): Buffer {
-  return listParts(dialogs, fields).join();
 }
 
 /** dialogBytes as text (tests, callers that want a string). */

@@ -1,6 +1,6 @@
 // What GET list and GET one do to dialogs on the way out: filter, order, mask, flatten.
 import { dialogFields, type Dialog, type DialogField } from '../store/dialog.ts';
-import { ByteParts } from '../lib/byte-parts.ts';
+import type { ByteParts } from '../lib/byte-parts.ts';
 import { dialogBytes, listParts } from './dialog-json.ts';
 import { dialogShape, type Filter, type FilterScalar } from './schema-query.ts';
 
@@ -178,8 +178,3 @@ export function jsonListBody(dialogs: readonly Dialog[], opts: PresentOptions): 
   return Buffer.from(JSON.stringify(dialogs.map((d) => flatten(pick(d, fields)))));
 }
 
-/** jsonListBody as one buffer. */
-export function jsonListBytes(dialogs: readonly Dialog[], opts: PresentOptions): Buffer {
-  const body = jsonListBody(dialogs, opts);
-  return body instanceof ByteParts ? body.join() : body;
-}

@@ -34,7 +34,10 @@ export function callRoutes({ store }: ApiDeps): RouteDef[] {
 
   const getOne = (c: Context<AppEnv>) => {
     const entry = visibleDialog(store, c.get('principal'), c.req.param('dialogid') ?? '');
-    return withParams(c, (raw) => jsonTextResponse(c, jsonBytes(entry.dialog, parseParams(getParamsSchema, coerceQueryValues(raw, getCoercions)))));
+    return withParams(c, (raw) => {
+      const p = parseParams(getParamsSchema, coerceQueryValues(raw, getCoercions));
+      return jsonTextResponse(c, jsonBytes(entry.dialog, p));
+    });
   };
 
   const lookup = (c: Context<AppEnv>) =>
