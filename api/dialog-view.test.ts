@@ -123,7 +123,7 @@ describe('sortedPage', () => {
 });
 
 describe('jsonBytes and jsonListBody', () => {
-  const joined = (b: ByteParts | Buffer): Buffer => (b instanceof ByteParts ? b.join() : b);
+  const joined = (b: ByteParts | string): Buffer => (b instanceof ByteParts ? b.join() : Buffer.from(b));
   it('give exactly the bytes of the text JSON.stringify gives, for any mask, flat or not, read once or twice', () => {
     fc.assert(
       fc.property(dialogArb, fc.subarray([...dialogFields]), fc.boolean(), (d, mask, flat) => {

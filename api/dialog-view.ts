@@ -171,10 +171,13 @@ export function jsonBytes(dialog: Dialog, opts: PresentOptions): Buffer {
   return opts.flat ? Buffer.from(JSON.stringify(flatten(pick(dialog, fields)))) : dialogBytes(dialog, fields);
 }
 
-/** JSON.stringify(dialogs.map(presenter(opts))) as UTF-8 bytes: the kept bytes, unjoined, unless flat. */
-export function jsonListBody(dialogs: readonly Dialog[], opts: PresentOptions): ByteParts | Buffer {
+/**
+ * JSON.stringify(dialogs.map(presenter(opts))): the kept bytes, unjoined, unless flat; flat, the
+ * text, which the front end encodes as it writes (no buffer of its own outside V8's heap).
+ */
+export function jsonListBody(dialogs: readonly Dialog[], opts: PresentOptions): ByteParts | string {
   const fields = maskedFields(opts.mask);
   if (!opts.flat) return listParts(dialogs, fields);
-  return Buffer.from(JSON.stringify(dialogs.map((d) => flatten(pick(d, fields)))));
+  return JSON.stringify(dialogs.map((d) => flatten(pick(d, fields))));
 }
 
