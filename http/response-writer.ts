@@ -126,13 +126,8 @@ function writeKnown(socket: Socket, status: number, statusText: string, f: Field
     const out = Buffer.allocUnsafe(hlen + length);
     out.write(head, 0, 'latin1');
     if (isString) out.write(body, hlen, 'utf8');
-    else if (body instanceof ByteParts) {
-      let off = hlen;
-      for (const p of body.parts) {
-        out.set(p, off);
-        off += p.byteLength;
-      }
-    } else out.set(body, hlen);
+    else if (body instanceof ByteParts) body.copyTo(out, hlen);
+    else out.set(body, hlen);
     socket.write(out);
   } else {
     // Corked, the writes leave as one writev: a ByteParts body's chunks are sent where they lie.

@@ -17,11 +17,16 @@ export class ByteParts {
   /** The chunks in one new Buffer. */
   join(): Buffer {
     const out = Buffer.allocUnsafe(this.byteLength);
-    let off = 0;
+    this.copyTo(out, 0);
+    return out;
+  }
+
+  /** Copies the chunks into `out` from `offset` on (it must have room for byteLength). */
+  copyTo(out: Uint8Array, offset: number): void {
+    let off = offset;
     for (const p of this.parts) {
       out.set(p, off);
       off += p.byteLength;
     }
-    return out;
   }
 }
