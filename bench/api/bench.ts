@@ -17,7 +17,8 @@
 //   name: get, lookup, list, floor), BENCH_FLOOR=0 (no floor runs: the front end alone answering
 //   GET one's bytes without the app, a reference for what this harness can measure),
 //   BENCH_SERVER_ARGS (extra node flags for the server, space-separated), BENCH_CPU_PROF=1: the
-//   server writes a .cpuprofile to bench/results/cpu-prof/. BENCH_ONLY, BENCH_CPU_PROF and BENCH_NO_DOCS=1 leave the docs untouched.
+//   server writes a .cpuprofile to bench/results/cpu-prof/. BENCH_ONLY, BENCH_CPU_PROF and
+//   BENCH_NO_DOCS=1 leave the docs untouched.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -100,6 +101,10 @@ interface Scenario {
 }
 
 function scenarios(info: ServerInfo): Scenario[] {
+  // GET one's answer: the sample dialog itself.
+  const isSample = (what: string) => (s: number, b: unknown) => {
+    if (s !== 200 || (b as { dialogid?: string }).dialogid !== info.sample.dialogid) throw new Error(`${what}: ${s}`);
+  };
   const listQuery = `filter=${encodeURIComponent('{"status":"dialog"}')}&mask=dialogid,status,legs&limit=100`;
   return [
     {
@@ -108,9 +113,7 @@ function scenarios(info: ServerInfo): Scenario[] {
       method: 'GET',
       path: `${CALLS}/${info.sample.dialogid}`,
       headers: AUTH,
-      check: (s, b) => {
-        if (s !== 200 || (b as { dialogid?: string }).dialogid !== info.sample.dialogid) throw new Error(`GET one: ${s}`);
-      },
+      check: isSample('GET one'),
     },
     {
       name: 'LOOKUP by callid',
@@ -149,9 +152,7 @@ function scenarios(info: ServerInfo): Scenario[] {
             method: 'GET',
             path: `${CALLS}/${info.sample.dialogid}`,
             headers: AUTH,
-            check: (s: number, b: unknown) => {
-              if (s !== 200 || (b as { dialogid?: string }).dialogid !== info.sample.dialogid) throw new Error(`floor: ${s}`);
-            },
+            check: isSample('floor'),
           },
         ]
       : []),
