@@ -102,9 +102,15 @@ export function isEngineUnavailable(err: unknown): boolean {
   return false;
 }
 
-function isDeadline(err: unknown): boolean {
+/**
+ * Whether a call may have reached the server before it gave up: its deadline passed. grpc-js says so
+ * with DEADLINE_EXCEEDED, or with CANCELLED ("Call cancelled") when the deadline falls between the
+ * long polls of Update-with-Start, so the clock decides too.
+ */
+export function mayHaveReachedServer(err: unknown, deadline: number, now: number): boolean {
+  if (now >= deadline) return true;
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isGrpcServiceError(e) && e.code === 4) return true;
+    if (isGrpcServiceError(e) && (e.code === 4 || e.code === 1)) return true;
   }
   return false;
 }
@@ -214,8 +220,9 @@ export class TemporalOperations implements OperationsPort {
     });
 
     let update: WorkflowUpdateHandle<WorkflowAnswer>;
+    const deadline = Date.now() + this.acceptTimeoutMs;
     try {
-      update = await this.client.withDeadline(Date.now() + this.acceptTimeoutMs, () =>
+      update = await this.client.withDeadline(deadline, () =>
         this.client.workflow.startUpdateWithStart(waitForCheckpoint, {
           args: [mode, plan.fingerprint],
           waitForStage: 'ACCEPTED',
@@ -229,7 +236,7 @@ export class TemporalOperations implements OperationsPort {
       if (isEngineUnavailable(err)) {
         // Past the deadline the server may have started the run and be waiting for a worker: cancel
         // it if it is ours. Refused connections never reached it: nothing to undo.
-        const cancelled = isDeadline(err) && (await this.cancelIfOurs(plan.workflowId, nonce));
+        const cancelled = mayHaveReachedServer(err, deadline, Date.now()) && (await this.cancelIfOurs(plan.workflowId, nonce));
         throw new OperationsUnavailableError(
           cancelled
             ? `operations engine not available: no workflow worker took the operation within ${this.acceptTimeoutMs} ms; it was cancelled`
