@@ -22,4 +22,10 @@ describe('freePort', () => {
     expect(port).toBeGreaterThanOrEqual(from);
     expect(port).toBeLessThan(from + count);
   });
+
+  it('never hands out a port twice, though none of them is bound in between (CI flake of 2026-11-29: two SIPps on one port)', async () => {
+    const ports = [];
+    for (let i = 0; i < 300; i++) ports.push(await freePort());
+    expect(new Set(ports).size).toBe(ports.length);
+  });
 });

@@ -61,12 +61,25 @@ function ephemeralRange(): [number, number] {
   return [32_768, 60_999];
 }
 
-/** A port free for TCP and UDP on 127.0.0.1 now, drawn at random from portPool(). */
+/**
+ * Ports this process has handed out. A test often draws two ports before binding either (a callee
+ * SIPp's, then the caller's while the callee is still starting): both are free when checked, so
+ * without this the second draw could return the first, and one SIPp would fail to bind.
+ */
+const handedOut = new Set<number>();
+
+/** A port free for TCP and UDP on 127.0.0.1 now, drawn at random from portPool(), never one this process already drew. */
 export async function freePort(): Promise<number> {
   const { from, count } = portPool();
+  // A long-lived process that drew half the pool starts over: its early ports are long released.
+  if (handedOut.size >= count / 2) handedOut.clear();
   for (let tries = 0; tries < 200; tries++) {
     const port = from + Math.floor(Math.random() * count);
-    if ((await tcpFree(port)) && (await udpFree(port))) return port;
+    if (handedOut.has(port)) continue;
+    if ((await tcpFree(port)) && (await udpFree(port))) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error(`no free port in ${from}-${from + count - 1} after 200 tries`);
 }
