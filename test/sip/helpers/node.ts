@@ -26,6 +26,8 @@ export interface TestNodeOptions extends Partial<Omit<SipNodeOptions, 'config' |
   statics?: Record<string, string>;
   mediaPorts?: [number, number];
   tcp?: boolean;
+  /** The node's logger (default: silent, or SIP_TEST_LOG's level). */
+  logger?: Logger;
 }
 
 export interface TestNode {
@@ -82,8 +84,8 @@ export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNod
   bus.subscribe((e) => {
     if (e.type !== 'asr') events.push(e);
   });
-  const { statics: _s, mediaPorts: _m, tcp: _t, ...nodeOpts } = opts;
-  const node = await startSipNode({ ...nodeOpts, config, store, events: bus, logger: testLogger() });
+  const { statics: _s, mediaPorts: _m, tcp: _t, logger, ...nodeOpts } = opts;
+  const node = await startSipNode({ ...nodeOpts, config, store, events: bus, logger: logger ?? testLogger() });
   return {
     node,
     config,

@@ -1,0 +1,163 @@
+// The whole SIP node (transport, transactions, dialogs, registrar, digest, B2BUA, media anchoring)
+// under mutated traffic while a call is up: it answers what it can with 4xx and a reason, never
+// with a bare 500 (the answer of a handler that threw), logs no error, and the call goes on and
+// ends as usual. The parsers are fuzzed on their own in sip/message and media/sdp; this checks
+// what lies behind them. Seeded, so a failure can be replayed: FUZZ_SEED=<n>; FUZZ_MESSAGES=<n> for a
+// longer run; FUZZ_STATS=1 prints what the node answered, to see which paths the mutations reached.
+import { createSocket, type Socket } from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../lib/log.ts';
+import { createRequest, generateTag, parseDatagram, serialize, type SipRequest } from '../../sip/message/index.ts';
+import { DOMAIN, startTestNode, until, type TestNode } from './helpers/node.ts';
+import { TestPhone, sdpOffer } from './helpers/test-phone.ts';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
+const MESSAGES = Number(process.env.FUZZ_MESSAGES ?? 3_000);
+/** A CSeq no mutation can pass: the largest valid one (RFC 3261 §8.1.1.5: below 2**31). */
+const LAST_CSEQ = 0x7fff_ffff;
+
+/** mulberry32: small, seeded, good enough to pick mutations. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const INTERESTING = [0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x2c, 0x3a, 0x3b, 0x3c, 0x3e, 0x3d, 0x40, 0x5c, 0x7f, 0x80, 0xff, 0x30, 0x39];
+
+/** One to three byte-level mutations: flip, insert, delete a run, duplicate a run, truncate. */
+function mutate(buf: Buffer, rnd: () => number): Buffer {
+  let b = buf;
+  const n = 1 + Math.floor(rnd() * 3);
+  for (let k = 0; k < n && b.length > 0; k++) {
+    const at = Math.floor(rnd() * b.length);
+    const len = 1 + Math.floor(rnd() * 40);
+    const byte = rnd() < 0.5 ? INTERESTING[Math.floor(rnd() * INTERESTING.length)]! : Math.floor(rnd() * 256);
+    const op = Math.floor(rnd() * 5);
+    if (op === 0) {
+      b = Buffer.from(b);
+      b[at] = byte;
+    } else if (op === 1) b = Buffer.concat([b.subarray(0, at), Buffer.from([byte]), b.subarray(at)]);
+    else if (op === 2) b = Buffer.concat([b.subarray(0, at), b.subarray(at + len)]);
+    else if (op === 3) b = Buffer.concat([b.subarray(0, at + len), b.subarray(at)]);
+    else if (rnd() < 0.3) b = b.subarray(0, at);
+  }
+  return b;
+}
+
+let t: TestNode;
+let alice: TestPhone; // sip1, the caller
+let bob: TestPhone; // sip3, the callee
+let fuzzer: Socket;
+const errorLines: string[] = [];
+
+beforeAll(async () => {
+  const logger = createLogger({ level: 'error', component: 'callctl', sink: (line) => errorLines.push(line) });
+  t = await startTestNode({ logger });
+  alice = await TestPhone.open({ login: 'sip1', password: 'secret1', serverPort: t.port });
+  bob = await TestPhone.open({ login: 'sip3', password: 'secret3', serverPort: t.port });
+  expect((await bob.register()).status).toBe(200);
+  fuzzer = createSocket('udp4');
+  await new Promise<void>((resolve) => fuzzer.bind(0, '127.0.0.1', resolve));
+});
+
+afterAll(async () => {
+  fuzzer?.close();
+  await Promise.all([alice?.close(), bob?.close()]);
+  await t?.stop();
+});
+
+/** A request as text, with a Via of the fuzzer's socket whose branch is `BRANCH` until sent. */
+function text(req: SipRequest): string {
+  const port = fuzzer.address().port;
+  return serialize(req).toString('latin1').replace(/\r\n/, `\r\nVia: SIP/2.0/UDP 127.0.0.1:${port};branch=BRANCH;rport\r\n`);
+}
+
+describe('the SIP node under mutated traffic', () => {
+  it('answers what it can with a reason, logs no error, and the call it carries goes on and ends with a BYE', async () => {
+    const call = await alice.call('13');
+    expect(call.final?.status).toBe(200);
+    await until(() => [...t.store.all()][0]?.dialog.status === 'dialog', 'the call to be answered');
+    const dialog = call.dialog!;
+    const callee = bob.incoming.at(-1)!.dialog;
+    const port = fuzzer.address().port;
+    // Out of any dialog, each send gets its own From tag, Call-ID and CSeq: repeats of one would be
+    // merged requests (§8.2.2.2, 482) and go no further.
+    const outOfDialog = (method: string, uri: string, extra: Partial<Parameters<typeof createRequest>[0]> = {}) =>
+      createRequest({ method, uri, from: `<sip:sip1@${DOMAIN}>;tag=FROMTAG`, to: `<${uri}>`, callId: 'CALLID', cseq: 1, contact: `<sip:sip1@127.0.0.1:${port}>`, ...extra });
+    // Seeds: the call's own requests from both sides (they reach the B2BUA and the other leg), with CSeqs that rise
+    // from send to send as a phone's do; requests out of any dialog (challenge, registrar,
+    // routing); an ACK and a CANCEL for the answered INVITE; a response of no transaction.
+    const seeds: Array<{ text: string; newCseq: boolean }> = [
+      { text: text(dialog.createRequest('INFO', { body: 'Signal=5\r\nDuration=160\r\n', contentType: 'application/dtmf-relay' })), newCseq: true },
+      { text: text(dialog.createRequest('UPDATE', { body: sdpOffer(alice.mediaPort), contentType: 'application/sdp' })), newCseq: true },
+      { text: text(dialog.createRequest('NOTIFY', { headers: [['Event', 'talk'], ['Subscription-State', 'active']] })), newCseq: true },
+      { text: text(dialog.createRequest('OPTIONS')), newCseq: true },
+      { text: text(dialog.createRequest('REFER', { headers: [['Refer-To', `<sip:14@${DOMAIN}>`]] })), newCseq: true },
+      { text: text(dialog.createAck(call.invite!.cseq!.seq)), newCseq: false },
+      // The same from the callee's side of the B2BUA.
+      { text: text(callee.createRequest('INFO', { body: 'Signal=#\r\nDuration=100\r\n', contentType: 'application/dtmf-relay' })), newCseq: true },
+      { text: text(callee.createRequest('UPDATE', { body: sdpOffer(bob.mediaPort, 'sendonly'), contentType: 'application/sdp' })), newCseq: true },
+      { text: text(callee.createRequest('NOTIFY', { headers: [['Event', 'check-sync'], ['Subscription-State', 'terminated']] })), newCseq: true },
+      { text: text(outOfDialog('INVITE', `sip:13@${DOMAIN}`, { body: sdpOffer(alice.mediaPort), contentType: 'application/sdp' })), newCseq: true },
+      { text: text(outOfDialog('REGISTER', `sip:${DOMAIN}`, { to: `<sip:sip1@${DOMAIN}>`, headers: [['Expires', '60']] })), newCseq: true },
+      { text: text(outOfDialog('MESSAGE', `sip:13@${DOMAIN}`, { body: 'hello', contentType: 'text/plain' })), newCseq: true },
+      { text: text(outOfDialog('SUBSCRIBE', `sip:13@${DOMAIN}`, { headers: [['Event', 'dialog'], ['Expires', '60']] })), newCseq: true },
+      { text: text(outOfDialog('CANCEL', `sip:13@${DOMAIN}`, { from: call.invite!.headers.get('from')!, callId: call.invite!.callId!, cseq: call.invite!.cseq!.seq })), newCseq: false },
+      { text: `SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:${t.port};branch=BRANCH\r\nFrom: <sip:13@${DOMAIN}>;tag=a1\r\nTo: <sip:sip1@${DOMAIN}>;tag=b2\r\nCall-ID: stray-CALLID\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n`, newCseq: false },
+    ];
+    /** The seed as sent the i-th time, before any mutation. */
+    const fill = (seed: { text: string; newCseq: boolean }, i: number): string => {
+      const filled = seed.text.replace('BRANCH', `z9hG4bK-fuzz-${SEED}-${i}`).replace('FROMTAG', `f${i}`).replace('CALLID', `fuzz-${SEED}-${i}`);
+      return seed.newCseq ? filled.replace(/\r\nCSeq: \d+ /, `\r\nCSeq: ${1_000 + i} `) : filled;
+    };
+
+    const responses: string[] = [];
+    fuzzer.on('message', (msg) => responses.push(msg.toString('latin1', 0, Math.min(msg.length, 200)).split('\r\n')[0] ?? ''));
+    const rnd = prng(SEED);
+    for (let i = 0; i < MESSAGES; i++) {
+      const pick = rnd();
+      let datagram: Buffer;
+      if (pick < 0.05) {
+        // Noise: random bytes of random length, up to past the datagram limit.
+        datagram = Buffer.alloc(1 + Math.floor(rnd() * 9_000), Math.floor(rnd() * 256));
+      } else {
+        const template = fill(seeds[Math.floor(rnd() * seeds.length)]!, i);
+        // One in ten goes out unmutated: valid requests of strangers take real paths too.
+        datagram = pick < 0.15 ? Buffer.from(template, 'latin1') : mutate(Buffer.from(template, 'latin1'), rnd);
+      }
+      fuzzer.send(datagram, t.port, '127.0.0.1');
+      // Paced, so the node's socket buffer is not what drops them.
+      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+
+    // A bare 500 is what a handler that threw gets (transaction-layer.ts, request-dispatcher.ts);
+    // the 500s the RFC asks for carry their reason (CSeq out of order, §12.2.2).
+    const statuses = new Map<string, number>();
+    for (const line of responses) statuses.set(line, (statuses.get(line) ?? 0) + 1);
+    if (process.env.FUZZ_STATS) console.log([...statuses].sort((a, b) => b[1] - a[1]).slice(0, 40));
+    const bare500 = responses.filter((l) => /^SIP\/2\.0 500( Server Internal Error)?$/.test(l));
+    expect(bare500, JSON.stringify([...statuses])).toEqual([]);
+    expect(responses.some((l) => l.startsWith('SIP/2.0 400 '))).toBe(true);
+    expect(errorLines).toEqual([]);
+
+    // The call is still up on both legs, and the node still serves its phones.
+    const live = [...t.store.all()];
+    expect(live.map((e) => e.dialog.status)).toEqual(['dialog']);
+    expect(bob.liveCalls).toBe(1);
+    const options = await alice.transact(createRequest({ method: 'OPTIONS', uri: `sip:${DOMAIN}`, from: `<sip:sip1@${DOMAIN}>;tag=${generateTag()}`, to: `<sip:${DOMAIN}>`, cseq: 1 }));
+    expect(options.status).toBe(200);
+
+    // alice hangs up with the largest CSeq: a mutated request may have raised the dialog's.
+    const byeText = serialize(dialog.createRequest('BYE')).toString('latin1').replace(/\r\nCSeq: \d+ BYE\r\n/i, `\r\nCSeq: ${LAST_CSEQ} BYE\r\n`);
+    const bye = await alice.transact(parseDatagram(Buffer.from(byeText, 'latin1')) as SipRequest);
+    expect(bye.status).toBe(200);
+    await until(() => bob.liveCalls === 0 && t.store.size === 0 && t.node.calls.size === 0, 'the call to end on both legs');
+  });
+});
