@@ -80,6 +80,12 @@ describe('config', () => {
     expect(problems('site: [unclosed\n')[0]).toMatch(/^line \d+: /);
   });
 
+  it('an alias to no anchor, and aliases past the count a YAML bomb needs, are ConfigErrors', () => {
+    expect(problems('site: *nowhere\n')[0]).toMatch(/^\(yaml\): Unresolved alias/);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefghi'[i]}`).join(', ')}]`)].join('\n');
+    expect(problems(bomb)[0]).toMatch(/^\(yaml\): .*alias/i);
+  });
+
   it('names the file when it cannot be read', () => {
     expect(() => loadConfig('/nonexistent/callctl.yaml')).toThrow(/\/nonexistent\/callctl\.yaml[\s\S]*cannot read/);
   });

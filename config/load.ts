@@ -33,7 +33,14 @@ export function parseConfig(text: string, file = '<config>', baseDir = process.c
       doc.errors.map((e) => `${e.linePos?.[0] ? `line ${e.linePos[0].line}` : '(yaml)'}: ${e.message.split('\n')[0]}`),
     );
   }
-  const result = configSchema.safeParse(doc.toJS());
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // An alias to no anchor, or aliases past the library's count (a YAML bomb), fail only here.
+    throw new ConfigError(file, [`(yaml): ${(err as Error).message.split('\n')[0] ?? String(err)}`]);
+  }
+  const result = configSchema.safeParse(data);
   if (!result.success) throw new ConfigError(file, formatIssues(result.error.issues));
   const cfg = result.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));

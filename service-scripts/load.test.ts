@@ -64,6 +64,12 @@ describe('loading scripts', () => {
     expect(problems('steps: [\n')[0]).toMatch(/^\(yaml\): .* @\d+$/);
   });
 
+  it('an alias to no anchor, and aliases past the count a YAML bomb needs, are ScriptErrors too', () => {
+    expect(problems('name: *nowhere\n')[0]).toMatch(/^\(yaml\): Unresolved alias/);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefghi'[i]}`).join(', ')}]`)].join('\n');
+    expect(problems(bomb)[0]).toMatch(/^\(yaml\): .*alias/i);
+  });
+
   it('accepts JSON', () => {
     const json = JSON.stringify({ name: 'j', start: 'e', steps: { e: { type: 'end', result: 'ok' } } });
     expect(parseScript(json).name).toBe('j');

@@ -38,7 +38,14 @@ export function parseScript(text: string, file = '<script>'): CompiledScript {
       doc.errors.map((e) => ({ path: '(yaml)', message: e.message.split('\n')[0] ?? e.message, ...(e.linePos ? { line: e.linePos[0].line } : {}) })),
     );
   }
-  const built = buildScript(doc.toJS());
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // An alias to no anchor, or aliases past the library's count (a YAML bomb), fail only here.
+    throw new ScriptError(file, [{ path: '(yaml)', message: (err as Error).message.split('\n')[0] ?? String(err) }]);
+  }
+  const built = buildScript(data);
   if (built.ok) return built.compiled;
   throw new ScriptError(
     file,
