@@ -105,7 +105,7 @@ describe('service scripts changed at random', () => {
       // Both outcomes happen: the mutations are neither all harmless nor all fatal.
       expect(compiled).toBeGreaterThan(0);
       expect(refused).toBeGreaterThan(0);
-    });
+    }, 30_000);
 
     it(`${name}: text cut or garbled fails only as ScriptError`, () => {
       fc.assert(
@@ -121,6 +121,6 @@ describe('service scripts changed at random', () => {
         }),
         { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 20261129) },
       );
-    });
+    }, 30_000);
   }
 });
