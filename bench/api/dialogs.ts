@@ -6,6 +6,7 @@
 import type { CallStore } from '../../store/call-store.ts';
 import type { Dialog, DialogStatus, Leg, Participant, StoredDialog } from '../../store/dialog.ts';
 import { bLegCallId } from '../../store/ids.ts';
+import { seededRandom } from '../../lib/seeded-random.ts';
 
 export const DOMAIN = 'test.rootdomain.ru';
 const ACCOUNTS = 50;
@@ -16,17 +17,6 @@ const demo: Record<number, { login: string; phonenumber: string }> = {
   4: { login: 'sip4', phonenumber: '14' },
 };
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -42,7 +32,7 @@ export interface BenchDialogs {
 
 /** Inserts `n` dialogs; returns their ids in insertion order. */
 export function insertDialogs(store: CallStore, n: number, seed = 42): string[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const pick = (s: string, len: number) => Array.from({ length: len }, () => s[Math.floor(r() * s.length)]).join('');
   const ids: string[] = [];
   const t0 = 1_700_000_000_000;

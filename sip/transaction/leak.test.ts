@@ -7,17 +7,7 @@ import type { InviteClientTransaction } from './invite-client-transaction.ts';
 import { LocalResponse } from './local-response.ts';
 import { MemoryNetwork, newClock, ourRequest } from './test-helpers.ts';
 import { TransactionLayer } from './transaction-layer.ts';
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../lib/seeded-random.ts';
 
 type Scenario = 'options' | 'call' | 'busy' | 'cancel';
 const SCENARIOS: Scenario[] = ['options', 'call', 'busy', 'cancel'];
@@ -25,7 +15,7 @@ const SCENARIOS: Scenario[] = ['options', 'call', 'busy', 'cancel'];
 function run(mode: TransportProtocol, count: number, lossRate: number) {
   const clock = newClock();
   const net = new MemoryNetwork();
-  const random = rng(42);
+  const random = seededRandom(42);
   // Losses only on UDP: TCP does not lose messages.
   if (lossRate > 0) net.drop = () => random() < lossRate;
   const a = net.endpoint('192.0.2.1', 5060, mode);

@@ -7,6 +7,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.ts';
+import { seededRandom } from '../../lib/seeded-random.ts';
 import { createRequest, generateTag, parseDatagram, serialize, type SipRequest } from '../../sip/message/index.ts';
 import { DOMAIN, startTestNode, until, type TestNode } from './helpers/node.ts';
 import { TestPhone, sdpOffer } from './helpers/test-phone.ts';
@@ -15,18 +16,6 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
 const MESSAGES = Number(process.env.FUZZ_MESSAGES ?? 3_000);
 /** A CSeq no mutation can pass: the largest valid one (RFC 3261 §8.1.1.5: below 2**31). */
 const LAST_CSEQ = 0x7fff_ffff;
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x2c, 0x3a, 0x3b, 0x3c, 0x3e, 0x3d, 0x40, 0x5c, 0x7f, 0x80, 0xff, 0x30, 0x39];
 
@@ -119,7 +108,7 @@ describe('the SIP node under mutated traffic', () => {
 
     const responses: string[] = [];
     fuzzer.on('message', (msg) => responses.push(msg.toString('latin1', 0, Math.min(msg.length, 200)).split('\r\n')[0] ?? ''));
-    const rnd = prng(SEED);
+    const rnd = seededRandom(SEED);
     for (let i = 0; i < MESSAGES; i++) {
       const pick = rnd();
       let datagram: Buffer;
