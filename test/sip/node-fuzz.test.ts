@@ -12,9 +12,11 @@ import { seededRandom } from '../../lib/seeded-random.ts';
 import { createRequest, generateTag, parseDatagram, serialize, type SipRequest } from '../../sip/message/index.ts';
 import { DOMAIN, startTestNode, until, type TestNode } from './helpers/node.ts';
 import { TestPhone, sdpOffer } from './helpers/test-phone.ts';
+import { ALL_SAMPLES } from '../../media/sdp/sdp-samples.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
 const MESSAGES = Number(process.env.FUZZ_MESSAGES ?? 3_000);
+const SDP_CALLS = Number(process.env.FUZZ_CALLS ?? 200);
 /** A CSeq no mutation can pass: the largest valid one (RFC 3261 §8.1.1.5: below 2**31). */
 const LAST_CSEQ = 0x7fff_ffff;
 
@@ -234,5 +236,29 @@ describe('the SIP node under mutated traffic', () => {
 
   it('over TCP, stream after stream: the same', async () => {
     await fuzzDuringACall(tcpSender());
+  });
+
+  it('authenticated INVITEs with mutated SDP: each is refused with a reason or becomes a call that ends with a BYE; no media session or port is left', async () => {
+    // Offers as real agents write them, every address on loopback: an anchored call sends nowhere else.
+    const offers = [sdpOffer(alice.mediaPort), ...Object.values(ALL_SAMPLES)].map((o) => o.replace(/IN IP4 \d+\.\d+\.\d+\.\d+/g, 'IN IP4 127.0.0.1'));
+    const rnd = seededRandom(SEED + 1);
+    const finals = new Map<string, number>();
+    for (let i = 0; i < SDP_CALLS; i++) {
+      const offer = offers[Math.floor(rnd() * offers.length)]!;
+      // A mutation may move an address off loopback: such an address is put back (tests send nowhere else).
+      const body = (rnd() < 0.1 ? offer : mutate(Buffer.from(offer, 'latin1'), rnd).toString('latin1')).replace(/IN IP4 (\d+)(\.\d+){3}/g, (m, first: string) => (first === '127' ? m : 'IN IP4 127.0.0.1'));
+      const call = await alice.call('13', { body });
+      const final = `${call.final?.status} ${call.final?.reason}`;
+      finals.set(final, (finals.get(final) ?? 0) + 1);
+      if (call.final && call.final.status < 300) expect((await call.bye()).status).toBe(200);
+    }
+    if (process.env.FUZZ_STATS) console.log('SDP', [...finals].sort((a, b) => b[1] - a[1]));
+    expect([...finals.keys()].filter((f) => /^500 (Server Internal Error)?$/.test(f))).toEqual([]);
+    expect([...finals.keys()].some((f) => f.startsWith('200 '))).toBe(true);
+    expect([...finals.keys()].some((f) => /^(400|488) /.test(f))).toBe(true);
+    expect(errorLines).toEqual([]);
+    await until(() => bob.liveCalls === 0 && t.store.size === 0 && t.node.calls.size === 0, 'every call to end on both legs');
+    const { dialogs, mediaSessions, portsInUse } = t.node.counts();
+    expect({ dialogs, mediaSessions, portsInUse }).toEqual({ dialogs: 0, mediaSessions: 0, portsInUse: 0 });
   });
 });
