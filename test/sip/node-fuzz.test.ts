@@ -1,18 +1,19 @@
 // The whole SIP node (transport, transactions, dialogs, registrar, digest, B2BUA, media anchoring)
-// under mutated traffic while a call is up: it answers what it can with 4xx and a reason, never
-// with a bare 500 (the answer of a handler that threw), logs no error, and the call goes on and
-// ends as usual. The parsers are fuzzed on their own in sip/message and media/sdp; this checks
-// what lies behind them. Seeded, so a failure can be replayed: FUZZ_SEED=<n>; FUZZ_MESSAGES=<n> for a
-// longer run; FUZZ_STATS=1 prints what the node answered, to see which paths the mutations reached.
+// under mutated traffic: over UDP and over TCP while a call is up, and as the SDP of authenticated
+// INVITEs. It answers what it can with a reason, never with a bare 500 (the answer of a handler
+// that threw), logs no error, the call goes on and ends as usual, and nothing is left behind. The
+// parsers are fuzzed on their own in sip/message and media/sdp; this checks what lies behind them.
+// Seeded, so a failure can be replayed: FUZZ_SEED=<n>; FUZZ_MESSAGES=<n> and FUZZ_CALLS=<n> for
+// longer runs; FUZZ_STATS=1 prints what the node answered, to see which paths the mutations reached.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createConnection, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.ts';
 import { seededRandom } from '../../lib/seeded-random.ts';
+import { ALL_SAMPLES } from '../../media/sdp/sdp-samples.ts';
 import { createRequest, generateTag, parseDatagram, serialize, type SipRequest } from '../../sip/message/index.ts';
 import { DOMAIN, startTestNode, until, type TestNode } from './helpers/node.ts';
 import { TestPhone, sdpOffer } from './helpers/test-phone.ts';
-import { ALL_SAMPLES } from '../../media/sdp/sdp-samples.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
 const MESSAGES = Number(process.env.FUZZ_MESSAGES ?? 3_000);
