@@ -104,6 +104,25 @@ describe('recognising the INVITE a REFER of ours asked for (RFC 3515, RFC 3892)'
     expect(m.claim(call())).toBeUndefined();
     expect(clock.pending).toBe(0);
   });
+
+  it('an expired REFER never matches, though the sweep that drops it runs at most once a second', () => {
+    const clock = new ManualClock();
+    const m = new ReferredCallMatcher({ clock, windowMs: 500 });
+    const token = m.expect(referral()); // sweeps now; the next sweep is due in 1 s
+    clock.advance(600);
+    expect(m.claim(call())).toBeUndefined(); // expired: skipped, not yet swept
+    expect(m.size).toBe(1);
+    m.expect(referral());
+    m.forget(token);
+    clock.advance(600);
+    expect(m.claim(call())).toBeUndefined(); // the second expired too; the sweep drops it
+    expect(m.size).toBe(0);
+
+    // Its token names it, but it has expired all the same.
+    const late = m.expect(referral());
+    clock.advance(600);
+    expect(m.claim(call({ referredBy: tokenHeader(late) }))).toBeUndefined();
+  });
 });
 
 describe('what a Refer-To names', () => {
