@@ -1,0 +1,117 @@
+// The HTTP front end and the API app together, over real sockets, under mutated raw requests:
+// request lines with the seed's verbs, headers, query strings and bodies (Content-Length, chunked,
+// Expect, pipelined pairs) changed byte by byte. Each connection gets an answer (an HTTP response
+// in the error shape of the spec) or is closed; never a 500, never an error in the log; and
+// afterwards the server answers a plain request as before. The parser is fuzzed on its own
+// (http/request-parser.fuzz.test.ts) and the app on its own (api/app-fuzz.test.ts); this checks
+// the joint between them. Seeded: FUZZ_SEED=<n>, FUZZ_REQUESTS=<n>.
+import { createConnection } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogger, ids, makeApp, stubPorts } from '../api/test-helpers.ts';
+import { createHttpFrontEnd, type HttpFrontEnd } from '../http/server.ts';
+import { seededRandom } from '../lib/seeded-random.ts';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1_500);
+
+const CALLS = '/rest/v1/user/sip/calls';
+const AUTH = 'Authorization: Bearer alice-token\r\n';
+const json = (verb: string, path: string, body: string) =>
+  `${verb} ${path} HTTP/1.1\r\nHost: t\r\n${AUTH}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const SEEDS = [
+  `GET ${CALLS}?filter=${encodeURIComponent('{"status":"dialog"}')}&mask=dialogid,status&limit=5&order=-startts HTTP/1.1\r\nHost: t\r\n${AUTH}\r\n`,
+  `GET ${CALLS}/${ids.A1}?flat=true HTTP/1.1\r\nHost: t\r\n${AUTH}Connection: close\r\n\r\n`,
+  `HEAD ${CALLS}/${ids.A1} HTTP/1.1\r\nHost: t\r\n${AUTH}\r\n`,
+  json('LOOKUP', CALLS, `{"dialogid":"${ids.A1}"}`),
+  json('POST', CALLS, '{"from":"11","to":"13","response_mode":0}'),
+  json('REFER', `${CALLS}/${ids.A1}`, '{"referto":"13"}'),
+  json('SETUP_BINDINGS', `${CALLS}/${ids.A1}`, '{"cmd":"add","binding":"vip"}'),
+  `DELETE ${CALLS}/${ids.A1} HTTP/1.1\r\nHost: t\r\n${AUTH}Content-Length: 0\r\n\r\n`,
+  `POST ${CALLS} HTTP/1.1\r\nHost: t\r\n${AUTH}X-HTTP-Method-Override: LOOKUP\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{"callid":"abc"}\r\n0\r\n\r\n`,
+  `POST ${CALLS} HTTP/1.1\r\nHost: t\r\n${AUTH}Expect: 100-continue\r\nContent-Length: 2\r\n\r\n{}`,
+  `GET /healthz HTTP/1.1\r\nHost: t\r\n\r\nGET ${CALLS}/${ids.B1} HTTP/1.1\r\nHost: t\r\n${AUTH}\r\n`,
+];
+
+const INTERESTING = [0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x25, 0x2c, 0x2f, 0x3a, 0x3b, 0x3d, 0x3f, 0x7b, 0x7d, 0x7f, 0x80, 0xff, 0x30, 0x39];
+
+/** One to three byte-level mutations: flip, insert, delete a run, duplicate a run, truncate. */
+function mutate(buf: Buffer, rnd: () => number): Buffer {
+  let b = buf;
+  const n = 1 + Math.floor(rnd() * 3);
+  for (let k = 0; k < n && b.length > 0; k++) {
+    const at = Math.floor(rnd() * b.length);
+    const len = 1 + Math.floor(rnd() * 30);
+    const byte = rnd() < 0.5 ? INTERESTING[Math.floor(rnd() * INTERESTING.length)]! : Math.floor(rnd() * 256);
+    const op = Math.floor(rnd() * 5);
+    if (op === 0) {
+      b = Buffer.from(b);
+      b[at] = byte;
+    } else if (op === 1) b = Buffer.concat([b.subarray(0, at), Buffer.from([byte]), b.subarray(at)]);
+    else if (op === 2) b = Buffer.concat([b.subarray(0, at), b.subarray(at + len)]);
+    else if (op === 3) b = Buffer.concat([b.subarray(0, at + len), b.subarray(at)]);
+    else if (rnd() < 0.3) b = b.subarray(0, at);
+  }
+  return b;
+}
+
+/** Sends `bytes` on a new connection, ends its side, and returns what came back by the close (or after 2 s). */
+function exchange(port: number, bytes: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const s = createConnection({ host: '127.0.0.1', port, allowHalfOpen: true }, () => s.end(bytes));
+    const done = () => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    };
+    const timer = setTimeout(done, 2_000);
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('close', done);
+    s.on('error', done);
+  });
+}
+
+let fe: HttpFrontEnd;
+let port: number;
+const log = captureLogger();
+
+beforeAll(async () => {
+  const { ops, control } = stubPorts();
+  const { app } = makeApp({ logger: log.logger, operations: ops, calls: control });
+  fe = createHttpFrontEnd({ fetch: (req, env) => app.fetch(req, env), logger: log.logger, closeGraceMs: 200 });
+  ({ port } = await fe.listen(0, '127.0.0.1'));
+});
+
+afterAll(async () => {
+  await fe?.close();
+});
+
+describe('the front end and the API app under mutated raw requests', () => {
+  it('answer in the error shape or close, never 500, log no error, and go on serving', async () => {
+    const rnd = seededRandom(SEED);
+    const statuses = new Map<string, number>();
+    const bad: string[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const seed = Buffer.from(SEEDS[Math.floor(rnd() * SEEDS.length)]!, 'latin1');
+      const reply = await exchange(port, rnd() < 0.1 ? seed : mutate(seed, rnd));
+      // Every response in the reply (pipelined requests get one each).
+      for (const m of reply.matchAll(/HTTP\/1\.1 (\d{3})[^\r]*\r\n((?:[^\r]+\r\n)*)\r\n/g)) {
+        const status = Number(m[1]);
+        statuses.set(String(status), (statuses.get(String(status)) ?? 0) + 1);
+        if (status >= 500 && status !== 503 && status !== 501 && status !== 505) bad.push(m[0].split('\r\n')[0]!);
+        // An error the API or the front end wrote has the spec's JSON body.
+        if (status >= 400 && !/content-type: application\/json/i.test(m[2]!)) bad.push(`${m[0].split('\r\n')[0]!} without a JSON body`);
+      }
+    }
+    if (process.env.FUZZ_STATS) console.log([...statuses].sort((a, b) => b[1] - a[1]));
+    expect(bad).toEqual([]);
+    expect(statuses.get('400') ?? 0).toBeGreaterThan(0);
+    expect(statuses.get('200') ?? 0).toBeGreaterThan(0);
+    expect(log.lines.filter((l) => / error /.test(l.slice(0, 40)))).toEqual([]);
+
+    // The server goes on serving.
+    const after = await exchange(port, Buffer.from(`GET ${CALLS}/${ids.A1} HTTP/1.1\r\nHost: t\r\n${AUTH}Connection: close\r\n\r\n`, 'latin1'));
+    expect(after).toMatch(/^HTTP\/1\.1 200 /);
+    expect(after).toContain(`"dialogid":"${ids.A1}"`);
+  }, 120_000);
+});
