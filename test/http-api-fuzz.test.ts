@@ -30,6 +30,9 @@ const SEEDS = [
   `POST ${CALLS} HTTP/1.1\r\nHost: t\r\n${AUTH}X-HTTP-Method-Override: LOOKUP\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{"callid":"abc"}\r\n0\r\n\r\n`,
   `POST ${CALLS} HTTP/1.1\r\nHost: t\r\n${AUTH}Expect: 100-continue\r\nContent-Length: 2\r\n\r\n{}`,
   `GET /healthz HTTP/1.1\r\nHost: t\r\n\r\nGET ${CALLS}/${ids.B1} HTTP/1.1\r\nHost: t\r\n${AUTH}\r\n`,
+  // The event stream: this process has no SIP node, so both ways in answer 1503 at once.
+  `GET /rest/v1/user/sip/events HTTP/1.1\r\nHost: t\r\n${AUTH}Accept: text/event-stream\r\n\r\n`,
+  `GET /rest/v1/user/sip/events HTTP/1.1\r\nHost: t\r\n${AUTH}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
 ];
 
 const INTERESTING = [0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x25, 0x2c, 0x2f, 0x3a, 0x3b, 0x3d, 0x3f, 0x7b, 0x7d, 0x7f, 0x80, 0xff, 0x30, 0x39];
