@@ -13,6 +13,7 @@ import { captureLogger, ids, makeApp, stubPorts, testConfig } from '../api/test-
 import { CallEventBus } from '../events/call-events.ts';
 import { createHttpFrontEnd, type HttpFrontEnd } from '../http/server.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
+import { mutateBytes } from './helpers/mutate-bytes.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1_500);
@@ -40,25 +41,7 @@ const SEEDS = [
 
 const INTERESTING = [0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x25, 0x2c, 0x2f, 0x3a, 0x3b, 0x3d, 0x3f, 0x7b, 0x7d, 0x7f, 0x80, 0xff, 0x30, 0x39];
 
-/** One to three byte-level mutations: flip, insert, delete a run, duplicate a run, truncate. */
-function mutate(buf: Buffer, rnd: () => number): Buffer {
-  let b = buf;
-  const n = 1 + Math.floor(rnd() * 3);
-  for (let k = 0; k < n && b.length > 0; k++) {
-    const at = Math.floor(rnd() * b.length);
-    const len = 1 + Math.floor(rnd() * 30);
-    const byte = rnd() < 0.5 ? INTERESTING[Math.floor(rnd() * INTERESTING.length)]! : Math.floor(rnd() * 256);
-    const op = Math.floor(rnd() * 5);
-    if (op === 0) {
-      b = Buffer.from(b);
-      b[at] = byte;
-    } else if (op === 1) b = Buffer.concat([b.subarray(0, at), Buffer.from([byte]), b.subarray(at)]);
-    else if (op === 2) b = Buffer.concat([b.subarray(0, at), b.subarray(at + len)]);
-    else if (op === 3) b = Buffer.concat([b.subarray(0, at + len), b.subarray(at)]);
-    else if (rnd() < 0.3) b = b.subarray(0, at);
-  }
-  return b;
-}
+const mutate = (buf: Buffer, rnd: () => number): Buffer => mutateBytes(buf, rnd, { interesting: INTERESTING, maxRun: 30 });
 
 /** Sends `bytes` on a new connection, ends its side, and returns what came back by the close (or after 2 s, or once a stream opened). */
 function exchange(port: number, bytes: Buffer): Promise<string> {

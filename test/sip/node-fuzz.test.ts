@@ -10,6 +10,7 @@ import { createConnection, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.ts';
 import { seededRandom } from '../../lib/seeded-random.ts';
+import { mutateBytes } from '../helpers/mutate-bytes.ts';
 import { ALL_SAMPLES } from '../../media/sdp/sdp-samples.ts';
 import { createRequest, generateTag, parseDatagram, serialize, type SipRequest } from '../../sip/message/index.ts';
 import { DOMAIN, startTestNode, until, type TestNode } from './helpers/node.ts';
@@ -23,25 +24,7 @@ const LAST_CSEQ = 0x7fff_ffff;
 
 const INTERESTING = [0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x2c, 0x3a, 0x3b, 0x3c, 0x3e, 0x3d, 0x40, 0x5c, 0x7f, 0x80, 0xff, 0x30, 0x39];
 
-/** One to three byte-level mutations: flip, insert, delete a run, duplicate a run, truncate. */
-function mutate(buf: Buffer, rnd: () => number): Buffer {
-  let b = buf;
-  const n = 1 + Math.floor(rnd() * 3);
-  for (let k = 0; k < n && b.length > 0; k++) {
-    const at = Math.floor(rnd() * b.length);
-    const len = 1 + Math.floor(rnd() * 40);
-    const byte = rnd() < 0.5 ? INTERESTING[Math.floor(rnd() * INTERESTING.length)]! : Math.floor(rnd() * 256);
-    const op = Math.floor(rnd() * 5);
-    if (op === 0) {
-      b = Buffer.from(b);
-      b[at] = byte;
-    } else if (op === 1) b = Buffer.concat([b.subarray(0, at), Buffer.from([byte]), b.subarray(at)]);
-    else if (op === 2) b = Buffer.concat([b.subarray(0, at), b.subarray(at + len)]);
-    else if (op === 3) b = Buffer.concat([b.subarray(0, at + len), b.subarray(at)]);
-    else if (rnd() < 0.3) b = b.subarray(0, at);
-  }
-  return b;
-}
+const mutate = (buf: Buffer, rnd: () => number): Buffer => mutateBytes(buf, rnd, { interesting: INTERESTING, maxRun: 40 });
 
 let t: TestNode;
 let alice: TestPhone; // sip1, the caller
