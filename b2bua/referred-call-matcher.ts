@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../lib/clock.ts';
 import type { SipRequest, Uri } from '../sip/message/index.ts';
+import { accountKey } from '../store/call-store.ts';
 import type { DialogOpts } from '../store/dialog.ts';
 import { referralToken } from './replaces-header.ts';
 import type { Router } from './router.ts';
@@ -153,8 +154,6 @@ export class ReferredCallMatcher {
     for (const p of this.#pending.values()) if (p.expiresAt <= now) this.#drop(p);
   }
 }
-
-const accountKey = (domain: string, id: number): string => `${domain.toLowerCase()}\n${id}`;
 
 function sameAccount(a: AccountRef, b: { domain: string; id: number }): boolean {
   return a.sipuserId === b.id && a.domain.toLowerCase() === b.domain.toLowerCase();
