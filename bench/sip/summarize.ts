@@ -16,6 +16,8 @@ interface Cpu {
 }
 interface Step {
   target: 'server' | 'kamailio';
+  /** SIP node processes sharing the rate (run.sh NODES; absent in runs before it). */
+  nodes?: number;
   rate: number;
   calls: number;
   load: string;
@@ -50,6 +52,7 @@ const run = read<Record<string, unknown>>('run.json');
 const steps = lines<Step>('steps.jsonl');
 const idle = lines<{ run: string; idleCpuPct: number; idleMainThreadPct: number }>('idle.jsonl');
 const conc = read<Record<string, never>>('concurrency.json');
+const kamConc = read<Record<string, never>>('kamailio-concurrency.json');
 
 const out: string[] = [];
 const p = (s = '') => out.push(s);
@@ -65,7 +68,7 @@ const limit = (s: Step): string => {
   if (s.sipSocketDrops > 0) why.push(`${s.sipSocketDrops} datagrams dropped at ${s.target === 'server' ? "the server's" : "Kamailio's"} SIP socket${bad(s) ? '' : ', recovered by retransmission'}`);
   if (s.serverLog?.noMediaPorts) why.push(`${s.serverLog.noMediaPorts} calls refused: no free media ports`);
   if (s.serverLog?.twoXxNeverAcked) why.push(`${s.serverLog.twoXxNeverAcked} 200s never ACKed`);
-  if (s.target === 'server' && (s.mainThreadCpuPct ?? 0) >= 80) why.push('event loop near one core');
+  if (s.target === 'server' && (s.mainThreadCpuPct ?? 0) / (s.nodes ?? 1) >= 80) why.push(`event loop${(s.nodes ?? 1) > 1 ? 's' : ''} near one core`);
   return why.join('; ') || '–';
 };
 
@@ -73,7 +76,9 @@ for (const target of ['server', 'kamailio'] as const) {
   const rows = steps.filter((s) => s.target === target);
   if (!rows.length) continue;
   p();
-  p(target === 'server' ? '**callctl (media anchored)**' : '**Kamailio (stateful proxy, no media)**');
+  const nodes = rows[0]?.nodes ?? 1;
+  const title = nodes > 1 ? `**callctl (media anchored), ${nodes} SIP nodes** (split roles: one SIPp caller per node, the rate shared; CPU summed over the nodes)` : '**callctl (media anchored)**';
+  p(target === 'server' ? title : '**Kamailio (stateful proxy, no media)**');
   p();
   p(`| calls/s | calls | failed | retrans. uac/uas | ${target === 'server' ? 'server CPU % (main thread)' : 'Kamailio CPU %'} | CPU ms/call | SIPp CPU % uac/uas | setup ms | ${target === 'server' ? 'event loop p99/max ms | ' : ''}load avg before | limit |`);
   p(`|---|---|---|---|---|---|---|---|${target === 'server' ? '---|' : ''}---|---|`);
@@ -118,6 +123,26 @@ if (conc) {
   p(`| CPU while all were up | server ${c.serverCpuPct} % of one core (main thread ${c.serverMainThreadPct} %); SIPp uac ${c.sippUacCpuPct} %, uas ${c.sippUasCpuPct} % |`);
   p(`| event loop delay while all were up | p99 (worst second) ${f1(c.eventLoopDuringHold.p99Max)} ms, max ${f1(c.eventLoopDuringHold.max)} ms |`);
   p(`| load average before | ${c.load} |`);
+}
+
+if (kamConc) {
+  const k = kamConc as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the JSON run.sh wrote
+  p();
+  p('**Concurrency through Kamailio** (stateful proxy, no media: the SIPps stream to each other)');
+  p();
+  p(`| figure | value |`);
+  p(`|---|---|`);
+  p(`| calls (ramp) | ${k.calls} at ${k.rampCps} calls/s (${k.rampS} s), each held ${k.callHoldMs / 1000} s: all ${k.calls} up together for ${k.allUpS} s |`);
+  p(`| failed calls | ${k.failed + k.notCompleted + k.uasFailed} (uac failed ${k.failed}, not completed ${k.notCompleted}, uas failed ${k.uasFailed}); retransmissions ${k.retrans}/${k.uasRetrans} |`);
+  p(`| memory (PSS of its ${k.processes} processes) | idle ${f1(k.idlePssKiB / 1024)} MiB → ${f1(k.midPssKiB / 1024)} MiB with ${k.calls} calls up: **${k.pssPerCallKiB} KiB per call**; ${f1(k.afterPssKiB / 1024)} MiB after the last BYE |`);
+  p(`| CPU | ${k.kamailioCpuPctRamp} % of one core during the ramp, ${k.kamailioCpuPctWhileUp} % while all were up |`);
+  p(`| open files | Kamailio ${k.idleFds} → ${k.midFds}; SIPp uac ${k.sippUacFds}, uas ${k.sippUasFds} |`);
+  p(`| load average before | ${k.load} |`);
+  if (conc) {
+    const c = conc as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the JSON run.sh wrote
+    p();
+    p(`Side by side: failed calls callctl ${c.failed + c.notCompleted + c.uasFailed}, Kamailio ${k.failed + k.notCompleted + k.uasFailed}; memory per call callctl ${c.rssPerCallKiB} KiB (RSS after GC), Kamailio ${k.pssPerCallKiB} KiB (PSS), ratio ${f1(c.rssPerCallKiB / k.pssPerCallKiB)}; CPU while all were up callctl ${c.serverCpuPct} % (relaying RTP), Kamailio ${k.kamailioCpuPctWhileUp} % (no media).`);
+  }
 }
 
 process.stdout.write(out.join('\n') + '\n');
