@@ -17,12 +17,17 @@ export function bindingRoutes({ store, calls }: ApiDeps): RouteDef[] {
     const next = applyBindings(dialog.opts.bindings ?? [], input);
     if (next.length > maxLabels) throw new ApiError(1400, `label: a dialog holds at most ${maxLabels} labels`);
     if (input.command !== 'list') {
-      // In place, since the SIP node holds this same object; then put, so the store's followers
-      // (replicas, the event stream) see the change.
-      if (next.length > 0) dialog.opts.bindings = next;
-      else delete dialog.opts.bindings;
-      store.put(entry);
+      // The node first: apart from it (split roles) it writes its own store, whose feed is the truth
+      // this store follows; a node that cannot be reached leaves nothing half done.
       await calls?.bindings(dialog.dialogid, next);
+      // In place, since in one process the SIP node holds this same object; then put, so the store's
+      // followers (replicas, the event stream) see the change. Not when the entry was replaced or
+      // removed meanwhile: the node's feed already brought the labels, or the call ended.
+      if (store.get(dialog.dialogid) === entry) {
+        if (next.length > 0) dialog.opts.bindings = next;
+        else delete dialog.opts.bindings;
+        store.put(entry);
+      }
     }
     return jsonResponse(c, { dialogid: dialog.dialogid, bindings: next });
   };

@@ -4,7 +4,8 @@ import { ApiError } from '../api/errors.ts';
 import type { CallControlPort } from '../api/ports.ts';
 import { B2buaError, type SipNode } from '../b2bua/index.ts';
 
-function notYet(feature: string): never {
+/** What the node cannot do yet: 1503 naming the feature (also the remote port's answer). */
+export function notYet(feature: string): never {
   throw new ApiError(1503, `${feature} is not available yet on this server`);
 }
 

@@ -14,7 +14,9 @@ import { createHttpFrontEnd } from '../http/server.ts';
 import { startSipNode, type SipNode } from '../b2bua/index.ts';
 import { CallEventBus } from '../events/call-events.ts';
 import { startFeedServer } from '../store/feed-server.ts';
+import type { CallControlPort } from '../api/ports.ts';
 import { createCallControl } from './call-control.ts';
+import { createRemoteCallControl, handleNodeControl } from './node-control.ts';
 import { followFeeds } from '../store/replica.ts';
 import type { Role } from './roles.ts';
 import { startWorkers, type RunningWorkers } from './workers.ts';
@@ -137,16 +139,20 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       stops.push({ name: 'workers', stop: () => workers.shutdown() });
     }
 
-    // Split roles: the SIP node publishes its store; an API process apart from it follows the feeds.
-    if (roles.has('sip') && !roles.has('api')) {
+    // Split roles: the SIP node publishes its store and takes call control on the same port; an API
+    // process apart from it follows the feeds and sends call control to the node owning the dialog.
+    let calls: CallControlPort | undefined = sip ? createCallControl(sip) : undefined;
+    if (sip && !roles.has('api')) {
       const { host, port } = config.cluster.feed;
-      const feed = await startFeedServer({ store, node: config.node, host, port, logger });
+      const control = { calls: createCallControl(sip), store, logger: logger.child('node-control') };
+      const feed = await startFeedServer({ store, node: config.node, host, port, logger, handle: (req, res) => handleNodeControl(req, res, control) });
       stops.push({ name: 'feed', stop: () => feed.close() });
       logger.info('call-store feed listening', { address: `${host}:${feed.address.port}` });
     }
     if (roles.has('api') && !roles.has('sip')) {
       const nodes = config.cluster.nodes ?? [`${config.cluster.feed.host}:${config.cluster.feed.port}`];
       const replica = followFeeds({ store, nodes, logger });
+      calls = createRemoteCallControl({ ownerOf: (id) => replica.ownerOf(id), logger: logger.child('node-control') });
       stops.push({ name: 'replica', stop: async () => replica.close() });
     }
 
@@ -157,7 +163,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const bus = sip ? events : undefined;
       const eventStream = { clock };
       const operations = client ? createTemporalOperations({ client, config, store, logger: apiLog.child('operations') }) : undefined;
-      const app = createApiApp({ config, store, logger: apiLog, calls: sip ? createCallControl(sip) : undefined, operations, events: bus, eventStream });
+      const app = createApiApp({ config, store, logger: apiLog, calls, operations, events: bus, eventStream });
       const frontEnd = createHttpFrontEnd({ fetch: app.fetch, limits: config.http.limits, clock, logger: logger.child('http') });
       const eventsWs = bus
         ? createEventsUpgradeHandler({ config, events: bus, logger: apiLog.child('events'), eventStream, fallback: (s) => frontEnd.handle(s) })

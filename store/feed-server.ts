@@ -1,7 +1,7 @@
 // The SIP node's call-store feed, for API processes that run apart from it (split roles): an NDJSON
 // stream of the whole store, a `sync` line, then every change as it happens. A follower that cannot
 // keep up is dropped (it reconnects and resyncs) rather than buffered without bound.
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../lib/log.ts';
 import type { CallStore, StoreChange } from './call-store.ts';
@@ -25,12 +25,15 @@ export async function startFeedServer(opts: {
   logger: Logger;
   maxBufferedBytes?: number;
   pingMs?: number;
+  /** Other internal routes on the same port (the node's call control); true when it answered. */
+  handle?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }): Promise<FeedServer> {
   const maxBuffered = opts.maxBufferedBytes ?? 8 << 20;
   const followers = new Set<ServerResponse>();
   const log = opts.logger.child('feed');
 
   const server: Server = createServer((req, res) => {
+    if (opts.handle?.(req, res)) return;
     if (req.method !== 'GET' || req.url !== FEED_PATH) {
       res.writeHead(404).end();
       return;

@@ -10,6 +10,8 @@ export interface Replica {
   /** Resolves once every node has sent its first snapshot. */
   synced: Promise<void>;
   connected(): string[];
+  /** The feed (host:port) a dialog came from: the node that owns it. */
+  ownerOf(dialogid: string): string | undefined;
   close(): void;
 }
 
@@ -18,6 +20,7 @@ export function followFeeds(opts: { store: CallStore; nodes: string[]; logger: L
   const live = new Set<string>();
   const requests = new Map<string, ClientRequest>();
   const ownedBy = new Map<string, Set<string>>();
+  const ownerOf = new Map<string, string>();
   let closed = false;
   let pendingSync = opts.nodes.length;
   let markSynced!: () => void;
@@ -62,14 +65,19 @@ export function followFeeds(opts: { store: CallStore; nodes: string[]; logger: L
         case 'put':
           stale.delete(line.entry.dialog.dialogid);
           owned.add(line.entry.dialog.dialogid);
+          ownerOf.set(line.entry.dialog.dialogid, node);
           opts.store.put(line.entry);
           break;
         case 'delete':
           owned.delete(line.dialogid);
+          ownerOf.delete(line.dialogid);
           opts.store.delete(line.dialogid);
           break;
         case 'sync':
-          for (const id of stale) opts.store.delete(id);
+          for (const id of stale) {
+            opts.store.delete(id);
+            ownerOf.delete(id);
+          }
           stale = new Set();
           if (!synced && firstTime && --pendingSync === 0) markSynced();
           synced = true;
@@ -97,6 +105,7 @@ export function followFeeds(opts: { store: CallStore; nodes: string[]; logger: L
   return {
     synced,
     connected: () => [...live],
+    ownerOf: (dialogid) => ownerOf.get(dialogid),
     close() {
       closed = true;
       for (const r of requests.values()) r.destroy();
