@@ -17,9 +17,9 @@
 # Environment:
 #   RATES="100 200 300 400 500 600 700 800 1000"  KAM_RATES="1000 2000 3000 4000"  STEP_S=15  HOLD_MS=1000
 #   CALLERS=1 (SIPp UACs sharing each rate step)  STOP_ON_FAIL=2 (stop after this many failed steps; 0: never)
-#   NODES=1 (or 2): the rate part with N SIP nodes (split roles, docs/architecture.md): node 001 runs every role
-#            with the embedded Temporal, nodes 002… only `--roles sip` on SIP_PORT+2, +4, … with their own
-#            media ranges (20000+10000k…, 10,000 ports each); one SIPp caller per node (CALLERS is set to NODES), the rate
+#   NODES=1 (or 2): the rate part over N SIP nodes (split roles, docs/architecture.md): node 001 runs
+#            every role with the embedded Temporal, node 002 only `--roles sip` on SIP_PORT+2 with media
+#            30000-39999 (10,000 ports each); one SIPp caller per node (CALLERS = NODES), the rate
 #            shared among them; CPU is the sum over the nodes' processes
 #   CONC_CALLS=1000  CONC_RAMP_CPS=50  CONC_HOLD_S=60
 #   BENCH_CPU_PROF=1: run the server with node --cpu-prof (profiles in the results folder; see prof-top.ts)
@@ -128,7 +128,7 @@ sox -n -r 8000 -e u-law -t raw "$WORK/tone.ulaw" synth 1 sine 440
 MACHINE="$(nproc) vCPU (nproc), $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Node $(node --version), $(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*' | head -1)$(command -v kamailio >/dev/null && echo ", $(kamailio -v | head -1 | awk '{ print $2, $3 }')")"
 jq -n --arg date "$(date -u)" --arg machine "$MACHINE" --arg load "$(loadavg)" --arg ulimit "$(ulimit -n)" \
   --arg rates "$RATES" --arg kamRates "$KAM_RATES" --argjson stepS "$STEP_S" --argjson holdMs "$HOLD_MS" --argjson callers "$CALLERS" \
- --argjson nodes "$NODES" --argjson concCalls "$CONC_CALLS" --argjson concRamp "$CONC_RAMP_CPS" --argjson concHold "$CONC_HOLD_S" \
+  --argjson nodes "$NODES" --argjson concCalls "$CONC_CALLS" --argjson concRamp "$CONC_RAMP_CPS" --argjson concHold "$CONC_HOLD_S" \
   --arg experimentSipRcvbuf "${BENCH_SIP_RCVBUF:-}" --arg nodeFlags "${BENCH_NODE_FLAGS:-}" --arg cpuProf "${BENCH_CPU_PROF:-0}" \
   '{experimentSipRcvbuf: $experimentSipRcvbuf, nodeFlags: $nodeFlags, cpuProf: $cpuProf, date: $date, machine: $machine, loadAtStart: $load, openFileLimit: $ulimit, rates: $rates, kamRates: $kamRates, stepS: $stepS, holdMs: $holdMs, callers: $callers, nodes: $nodes, concCalls: $concCalls, concRampCps: $concRamp, concHoldS: $concHold}' >"$RES/run.json"
 log "sip bench: $MACHINE; open-file limit $(ulimit -n); load $(loadavg); results in ${RES#"$REPO"/}"
