@@ -3,6 +3,7 @@
 // the node: labels set through the API land on the node's dialog, and DELETE sends both phones BYE.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
+import { until } from './phones/until.ts';
 import { explain, hasSipp, killAllSipp, runSipp, scenario, sip1Dialling, startSipp } from './sip/helpers/sipp.ts';
 
 const calls = '/rest/v1/user/sip/calls';
@@ -14,16 +15,6 @@ async function api(server: ServerProcess, method: string, path: string, body?: u
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe.skipIf(!hasSipp)('split roles: the API apart from the SIP node', () => {
@@ -52,12 +43,12 @@ describe.skipIf(!hasSipp)('split roles: the API apart from the SIP node', () => 
     const uas = startSipp({ scenario: scenario('uas-answer.xml'), localPort: uasPort, timeoutS: 20, pauseMs: 100 });
     const uac = runSipp(sip1Dialling('12', { scenario: scenario('uac-wait-bye.xml'), remotePort: node.sipPort, localPort: await freePort(), timeoutS: 20 }));
 
-    const dialogid = await until(async () => {
+    const dialogid = await until('the call in the API', async () => {
       const r = await api(apiProcess, 'LOOKUP', calls, { phonenumber: '11' });
       const ids = r.body as string[];
       return ids.length === 1 ? ids[0] : undefined;
     });
-    await until(async () => ((await api(apiProcess, 'GET', `${calls}/${dialogid}`)).body as { status?: string }).status === 'dialog' || undefined);
+    await until('the call answered', async () => ((await api(apiProcess, 'GET', `${calls}/${dialogid}`)).body as { status?: string }).status === 'dialog' || undefined);
 
     expect(await api(apiProcess, 'SETUP_BINDINGS', `${calls}/${dialogid}`, { command: 'add', label: ['vip', 'queue-1'] })).toEqual({
       status: 200,
@@ -65,14 +56,14 @@ describe.skipIf(!hasSipp)('split roles: the API apart from the SIP node', () => 
     });
     // The node holds them now: its next change of the call still carries them, and the API reads them.
     const labels = async () => ((await api(apiProcess, 'GET', `${calls}/${dialogid}`)).body as { opts?: { bindings?: string[] } }).opts?.bindings;
-    expect(await until(async () => ((await labels())?.length === 2 ? labels() : undefined))).toEqual(['vip', 'queue-1']);
+    expect(await until('the labels from the node', async () => ((await labels())?.length === 2 ? labels() : undefined))).toEqual(['vip', 'queue-1']);
     expect(await api(apiProcess, 'SETUP_BINDINGS', `${calls}/${dialogid}`, { command: 'remove', label: 'vip' })).toMatchObject({ status: 200, body: { bindings: ['queue-1'] } });
 
     expect(await api(apiProcess, 'DELETE', `${calls}/${dialogid}`)).toEqual({ status: 200, body: { dialogid } });
     const [a, b] = await Promise.all([uac, uas.done]);
     expect(a.code, explain(a)).toBe(0);
     expect(b.code, explain(b)).toBe(0);
-    await until(async () => ((await api(apiProcess, 'LOOKUP', calls, { dialogid })).body as string[]).length === 0 || undefined);
+    await until('the call gone from the API', async () => ((await api(apiProcess, 'LOOKUP', calls, { dialogid })).body as string[]).length === 0 || undefined);
     // Ended: DELETE again is 1413 from the API's own replica, as in one process.
     expect(await api(apiProcess, 'DELETE', `${calls}/${dialogid}`)).toMatchObject({ status: 404, body: { error_code: 1413 } });
   });
