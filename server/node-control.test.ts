@@ -143,6 +143,16 @@ describe('call control in split roles: the API asks the node that owns the dialo
       expect(a.calls.hungUp).toEqual([]);
     });
 
+    it('a dialog id that is not a valid %-escaped segment: 400 with code 1400, and the node goes on', async () => {
+      const a = await startNode('001', ['rDlg-001-aaaaaa']);
+      nodes.push(a);
+      const res = await post(a.address, `${NODE_CONTROL_PATH}%E0%A4%A/hangup`, '{}');
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({ error_code: 1400 });
+      expect((await post(a.address, `${NODE_CONTROL_PATH}rDlg-001-aaaaaa/hangup`, '{}')).status).toBe(200);
+      expect(a.calls.hungUp).toEqual(['rDlg-001-aaaaaa']);
+    });
+
     it('labels that are not a list of strings: 400 with code 1400; the store is untouched', async () => {
       const a = await startNode('001', ['rDlg-001-aaaaaa']);
       nodes.push(a);

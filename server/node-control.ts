@@ -50,9 +50,20 @@ export function handleNodeControl(req: IncomingMessage, res: ServerResponse, dep
   });
   req.on('end', () => {
     if (res.headersSent) return;
-    run(deps, decodeURIComponent(dialogid), action as Action, Buffer.concat(chunks).toString('utf8')).then(() => answer(200, {}), fail);
+    // Inside the promise, so a malformed %-escape in the path is a 1400, not an exception here.
+    Promise.resolve()
+      .then(() => run(deps, decodeId(dialogid), action as Action, Buffer.concat(chunks).toString('utf8')))
+      .then(() => answer(200, {}), fail);
   });
   return true;
+}
+
+function decodeId(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ApiError(1400, 'dialogid: not a valid path segment');
+  }
 }
 
 async function run(deps: { calls: CallControlPort; store: CallStore }, dialogid: string, action: Action, body: string): Promise<void> {
