@@ -57,7 +57,7 @@ async function startNode(name: string, dialogids: string[], calls?: (store: Call
 function post(address: string, path: string, body: string): Promise<{ status: number; body: string }> {
   const [host, port] = address.split(':') as [string, string];
   return new Promise((resolve, reject) => {
-    const req = request({ host, port: Number(port), method: 'POST', path }, (res) => {
+    const req = request({ host, port: Number(port), method: 'POST', path, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));

@@ -24,8 +24,8 @@ const ACTIONS = new Set<string>(['hangup', 'bindings']);
 export function handleNodeControl(req: IncomingMessage, res: ServerResponse, deps: { calls: CallControlPort; store: CallStore; logger: Logger }): boolean {
   if (!req.url?.startsWith(NODE_CONTROL_PATH)) return false;
   const [dialogid, action, ...rest] = req.url.slice(NODE_CONTROL_PATH.length).split('/');
-  const answer = (status: number, body: unknown): void => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const answer = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
   };
   const fail = (err: unknown): void => {
     if (err instanceof ApiError) return answer(err.status, { error_code: err.code, error: err.message });
@@ -41,9 +41,11 @@ export function handleNodeControl(req: IncomingMessage, res: ServerResponse, dep
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => {
     size += c.length;
+    if (res.headersSent) return;
     if (size > MAX_CONTROL_BODY_BYTES) {
-      answer(413, { error_code: 1400, error: 'body too large' });
-      req.destroy();
+      // Nothing more is kept; the connection closes once the answer is out.
+      chunks.length = 0;
+      answer(413, { error_code: 1400, error: 'body too large' }, { connection: 'close' });
       return;
     }
     chunks.push(c);
@@ -104,7 +106,9 @@ export function createRemoteCallControl(opts: { ownerOf: (dialogid: string) => s
     const text = JSON.stringify(body);
     const { status, json } = await new Promise<{ status: number; json: unknown }>((resolve, reject) => {
       const req = request(
-        { host, port: Number(port), method: 'POST', path: `${NODE_CONTROL_PATH}${encodeURIComponent(dialogid)}/${action}`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }, timeout: opts.timeoutMs ?? 5000 },
+        // A connection per request (agent: false): control requests are rare, and a pooled socket the
+        // node has just closed at its idle timeout would fail the request.
+        { host, port: Number(port), method: 'POST', path: `${NODE_CONTROL_PATH}${encodeURIComponent(dialogid)}/${action}`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }, timeout: opts.timeoutMs ?? 5000, agent: false },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
