@@ -1,7 +1,7 @@
 // Call control between processes (split roles): an API process apart from the SIP nodes asks the
 // node that owns a dialog to act on it, over the node's feed port. The node runs the same
-// CallControlPort a single process uses, so the answers are the same; a failure comes back as the
-// ApiError it was (code and message), anything else as 1503.
+// CallControlPort a single process uses, so the answers are the same: a failure on the node comes
+// back as the ApiError it was (code and message); a node that does not answer, as 1503.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'node:http';
 import { ApiError, errorStatus, type ErrorCode } from '../api/errors.ts';
@@ -39,6 +39,8 @@ export function handleNodeControl(req: IncomingMessage, res: ServerResponse, dep
   }
   let size = 0;
   const chunks: Buffer[] = [];
+  // A client that goes away mid-body: nothing to answer, and nothing to throw.
+  req.on('error', () => res.destroy());
   req.on('data', (c: Buffer) => {
     size += c.length;
     if (res.headersSent) return;
