@@ -1,19 +1,13 @@
 // A real call through the running server (SIPp phones on loopback), seen and ended through the API:
 // the owner finds it, reads it and hangs it up (both phones get BYE); another user never sees it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiRequest } from './helpers/api-request.ts';
 import { freePort, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
 import { explain, hasSipp, killAllSipp, runSipp, scenario, sip1Dialling, startSipp, type SippResult } from './sip/helpers/sipp.ts';
 
 const calls = '/rest/v1/user/sip/calls';
 
-async function api(server: ServerProcess, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'x-http-method-override': method, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const api = apiRequest;
 
 /** Follows the user's SSE event stream, collecting event types with their dialog ids. */
 function followEvents(server: ServerProcess, token: string): { seen: Array<{ type: string; dialogid: string }>; stop: () => void } {

@@ -2,20 +2,15 @@
 // in another following the node's feed. The API's reads see the call, and its call control reaches
 // the node: labels set through the API land on the node's dialog, and DELETE sends both phones BYE.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiRequest } from './helpers/api-request.ts';
 import { freePort, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
 import { until } from './phones/until.ts';
 import { explain, hasSipp, killAllSipp, runSipp, scenario, sip1Dialling, startSipp } from './sip/helpers/sipp.ts';
 
 const calls = '/rest/v1/user/sip/calls';
 
-async function api(server: ServerProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer alice-token', 'x-http-method-override': method, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+/** As alice. */
+const api = (server: ServerProcess, method: string, path: string, body?: unknown) => apiRequest(server, method, path, 'alice-token', body);
 
 describe.skipIf(!hasSipp)('split roles: the API apart from the SIP node', () => {
   let node: ServerProcess;

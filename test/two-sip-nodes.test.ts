@@ -3,20 +3,15 @@
 // Temporal, each with its own port, media range and feed; the API follows both feeds. A call through
 // node 002 is seen through the API, and the API's call control reaches node 002, not node 001.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiRequest } from './helpers/api-request.ts';
 import { freePort, startServerProcess, testConfig, type ServerProcess } from './helpers/server-process.ts';
 import { until } from './phones/until.ts';
 import { explain, hasSipp, killAllSipp, runSipp, scenario, sip1Dialling, startSipp } from './sip/helpers/sipp.ts';
 
 const calls = '/rest/v1/user/sip/calls';
 
-async function api(server: ServerProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer alice-token', 'x-http-method-override': method, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+/** As alice. */
+const api = (server: ServerProcess, method: string, path: string, body?: unknown) => apiRequest(server, method, path, 'alice-token', body);
 
 describe.skipIf(!hasSipp)('two SIP nodes and the API apart from them', () => {
   const started: ServerProcess[] = [];
