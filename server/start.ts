@@ -141,10 +141,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
     // Split roles: the SIP node publishes its store and takes call control on the same port; an API
     // process apart from it follows the feeds and sends call control to the node owning the dialog.
-    let calls: CallControlPort | undefined = sip ? createCallControl(sip) : undefined;
-    if (sip && !roles.has('api')) {
+    const local = sip ? createCallControl(sip) : undefined;
+    let calls: CallControlPort | undefined = local;
+    if (local && !roles.has('api')) {
       const { host, port } = config.cluster.feed;
-      const control = { calls: createCallControl(sip), store, logger: logger.child('node-control') };
+      const control = { calls: local, store, logger: logger.child('node-control') };
       const feed = await startFeedServer({ store, node: config.node, host, port, logger, handle: (req, res) => handleNodeControl(req, res, control) });
       stops.push({ name: 'feed', stop: () => feed.close() });
       logger.info('call-store feed listening', { address: `${host}:${feed.address.port}` });
