@@ -16,6 +16,8 @@
 //   connections; 0, the default: none), BENCH_DIALOGS (10000), BENCH_ONLY (a word of one request's
 //   name: get, lookup, list, floor), BENCH_FLOOR=0 (no floor runs: the front end alone answering
 //   GET one's bytes without the app, a reference for what this harness can measure),
+//   BENCH_REFS=0 (no reference runs below the floor: a bare node:net server in the same process, and
+//   nginx when installed, both writing GET one's bytes),
 //   BENCH_SERVER_ARGS (extra node flags for the server, space-separated), BENCH_CPU_PROF=1: the
 //   server writes a .cpuprofile to bench/results/cpu-prof/. BENCH_ONLY, BENCH_CPU_PROF and
 //   BENCH_NO_DOCS=1 leave the docs untouched.
@@ -38,6 +40,7 @@ import {
   writeResults,
 } from '../lib/harness.ts';
 import { openLoop, rawRequest, type LatencySummary } from '../lib/open-loop.ts';
+import { nginxPath, startNginx, type NginxReference } from '../lib/nginx.ts';
 import { wrk } from '../lib/wrk.ts';
 
 const DURATION = num('BENCH_DURATION', 10);
@@ -60,6 +63,8 @@ const BATCH_MS = num('BENCH_BATCH_MS', 0.25);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const ONLY = process.env.BENCH_ONLY?.toLowerCase();
 const FLOOR = process.env.BENCH_FLOOR !== '0';
+const REFS = FLOOR && process.env.BENCH_REFS !== '0';
+const NGINX = REFS ? nginxPath() : undefined;
 const NO_DOCS = process.env.BENCH_NO_DOCS === '1' || CPU_PROF || !!ONLY;
 const CALLS = '/rest/v1/user/sip/calls';
 const AUTH = { authorization: 'Bearer alice-token' };
@@ -72,6 +77,8 @@ interface ServerInfo {
   port: number;
   /** The floor: the front end alone, answering GET one's bytes without the app (serve.ts). */
   floorPort: number;
+  /** A bare node:net server in the same process writing the floor's answer (serve.ts). */
+  rawPort: number;
   dialogs: number;
   heapBefore: number;
   heapAfter: number;
@@ -88,8 +95,8 @@ interface Scenario {
   name: string;
   /** p99 target in ms; undefined for a reference run (no verdict). */
   target: number | undefined;
-  /** Sent to the floor's port instead of the app's. */
-  floor?: boolean;
+  /** Which server answers: the app (default), or a reference without it. */
+  on?: 'floor' | 'raw' | 'nginx';
   /** The open loop offers fractions of this scenario's closed-loop maximum (of the same round), when run. */
   rateOf?: string;
   method: string;
@@ -146,7 +153,7 @@ function scenarios(info: ServerInfo): Scenario[] {
           {
             name: 'floor (front end alone, one dialog\'s bytes)',
             target: undefined,
-            floor: true,
+            on: 'floor' as const,
             // At the rates GET one was offered: the same load, without the app.
             rateOf: 'GET one dialog',
             method: 'GET',
@@ -155,6 +162,21 @@ function scenarios(info: ServerInfo): Scenario[] {
             check: isSample('floor'),
           },
         ]
+      : []),
+    // Below the floor, at GET one's rates too: Node with no HTTP stack, and a server in C.
+    ...(REFS
+      ? [
+          { name: 'node:net alone (no HTTP parsing, same bytes)', on: 'raw' as const },
+          ...(NGINX ? [{ name: 'nginx 1 process (C, same body)', on: 'nginx' as const }] : []),
+        ].map((r) => ({
+          ...r,
+          target: undefined,
+          rateOf: 'GET one dialog',
+          method: 'GET',
+          path: `${CALLS}/${info.sample.dialogid}`,
+          headers: AUTH,
+          check: isSample(r.on),
+        }))
       : []),
   ];
 }
@@ -201,12 +223,12 @@ async function checkAnswer(port: number, s: Scenario): Promise<void> {
   s.check(res.status, await res.json());
 }
 
-async function closedLoop(child: ChildProcess, port: number, setup: Setup, s: Scenario, connections: number): Promise<Run> {
+async function closedLoop(pid: number | undefined, port: number, setup: Setup, s: Scenario, connections: number): Promise<Run> {
   const opts = { url: `http://127.0.0.1:${port}${s.path}`, method: s.method, headers: s.headers, body: s.body, connections };
   await wrk({ ...opts, duration: WARMUP });
-  const cpu0 = processCpu(child.pid);
+  const cpu0 = processCpu(pid);
   const r = await wrk({ ...opts, duration: DURATION });
-  const cpu = cpuPerRequest(cpu0, processCpu(child.pid), r.requests);
+  const cpu = cpuPerRequest(cpu0, processCpu(pid), r.requests);
   return {
     setup,
     scenario: s.name,
@@ -232,14 +254,14 @@ async function closedLoop(child: ChildProcess, port: number, setup: Setup, s: Sc
   };
 }
 
-async function fixedRate(child: ChildProcess, port: number, setup: Setup, s: Scenario, load: number, max: number): Promise<Run> {
+async function fixedRate(pid: number | undefined, port: number, setup: Setup, s: Scenario, load: number, max: number): Promise<Run> {
   const rate = Math.round(max * load);
   const request = rawRequest(s.method, `127.0.0.1:${port}`, s.path, s.headers, s.body);
   // The CPU reading spans warm-up and drain too: per request, over every request sent.
-  const cpu0 = processCpu(child.pid);
+  const cpu0 = processCpu(pid);
   const r = await openLoop({ host: '127.0.0.1', port, request, connections: CONNECTIONS, rate, warmup: WARMUP, duration: DURATION, batchMs: BATCH_MS });
   const sent = Math.floor(rate * (WARMUP + DURATION));
-  const cpu = cpuPerRequest(cpu0, processCpu(child.pid), sent);
+  const cpu = cpuPerRequest(cpu0, processCpu(pid), sent);
   return {
     setup,
     scenario: s.name,
@@ -278,27 +300,35 @@ function describe(r: Run): string {
 async function runSetup(setup: Setup, runs: Run[]): Promise<ServerInfo> {
   if (setup === 'pinned' && !pinSelf(LOADER_CPU)) throw new Error('taskset failed: cannot pin the load generators');
   const { child, info } = await startServer(setup);
+  let nginx: NginxReference | undefined;
   try {
     console.log(
       `[${setup}] ${info.dialogs} dialogs; heap ${(info.heapBefore / 1048576).toFixed(1)} → ${(info.heapAfter / 1048576).toFixed(1)} MiB, ${Math.round(info.bytesPerDialog)} bytes per dialog; Alice sees ${info.aliceVisible} (${info.aliceAnswered} answered)`,
     );
     const list = scenarios(info).filter((s) => !ONLY || s.name.toLowerCase().includes(ONLY));
-    const portOf = (s: Scenario) => (s.floor ? info.floorPort : info.port);
+    if (NGINX && list.some((s) => s.on === 'nginx')) {
+      // The same body as GET one's answer, fetched from the floor.
+      const body = new Uint8Array(await (await fetch(`http://127.0.0.1:${info.floorPort}${CALLS}/${info.sample.dialogid}`, { headers: AUTH })).arrayBuffer());
+      nginx = await startNginx(NGINX, body, 'application/json; charset=utf-8', setup === 'pinned' ? SERVER_CPU : undefined);
+    }
+    const portOf = (s: Scenario) =>
+      s.on === 'floor' ? info.floorPort : s.on === 'raw' ? info.rawPort : s.on === 'nginx' ? nginx!.port : info.port;
+    const pidOf = (s: Scenario) => (s.on === 'nginx' ? nginx!.child.pid : child.pid);
     for (const s of list) await checkAnswer(portOf(s), s);
     for (let round = 0; round < ROUNDS; round++) {
       const maxOf = new Map<string, number>();
       for (const s of list) {
-        const closed = await closedLoop(child, portOf(s), setup, s, CONNECTIONS);
+        const closed = await closedLoop(pidOf(s), portOf(s), setup, s, CONNECTIONS);
         runs.push(closed);
         maxOf.set(s.name, closed.rps);
         console.log(describe(closed));
         if (LOW_CONNECTIONS > 0) {
-          const low = await closedLoop(child, portOf(s), setup, s, LOW_CONNECTIONS);
+          const low = await closedLoop(pidOf(s), portOf(s), setup, s, LOW_CONNECTIONS);
           runs.push(low);
           console.log(describe(low));
         }
         for (const load of OPEN_LOAD) {
-          const open = await fixedRate(child, portOf(s), setup, s, load, maxOf.get(s.rateOf ?? s.name) ?? closed.rps);
+          const open = await fixedRate(pidOf(s), portOf(s), setup, s, load, maxOf.get(s.rateOf ?? s.name) ?? closed.rps);
           runs.push(open);
           console.log(describe(open));
         }
@@ -306,6 +336,7 @@ async function runSetup(setup: Setup, runs: Run[]): Promise<ServerInfo> {
     }
     return info;
   } finally {
+    await nginx?.stop();
     await stopChild(child);
     if (setup === 'pinned') pinSelf(`0-${Math.max(0, Number(sh('nproc', ['--all'], '1')) - 1)}`);
   }
@@ -402,8 +433,16 @@ async function main(): Promise<void> {
       ? [
           "- floor (a reference, no target): GET one's request sent to a second front end in the same server process that",
           "  answers every request with GET one's very bytes and headers without the app (no routing, token, scope or view);",
-          "  its open loop is offered GET one's rates of the same round. It shows the least this harness and machine",
-          '  measure for an answer of that size: what is above it in GET one is the app.',
+          "  its open loop is offered GET one's rates of the same round. It shows what our HTTP front end alone costs:",
+          '  what is above it in GET one is the app.',
+        ]
+      : []),
+    ...(REFS
+      ? [
+          "- below the floor (references, no target), GET one's request at GET one's rates: a bare `node:net` server in the",
+          "  same process (same heap) writing the floor's answer, head included, for each request head it reads (Node with",
+          `  no HTTP stack)${NGINX ? "; and nginx (Debian's, one process, no master, pinned as the server is) serving the same body from a file" : ''}.`,
+          '  Together they tell the machine and harness (nginx) from the runtime (node:net) and from our front end (floor).',
         ]
       : []),
     '',

@@ -3,7 +3,9 @@
 // Measures the store's heap per dialog while filling it (forced GC before and after), and what the
 // API keeps beside it, then serves the real API app behind the real front end on 127.0.0.1 (and the
 // floor, below, on a second port) and prints one JSON line with the ports,
-// the memory figures and sample ids; stops on SIGTERM.
+// the memory figures and sample ids; stops on SIGTERM. A third port answers the same bytes from a bare
+// node:net server (the runtime's own floor, below).
+import { createServer, type AddressInfo } from 'node:net';
 import { loadConfig } from '../../config/load.ts';
 import { createApiApp } from '../../api/app.ts';
 import { JSON_TYPE } from '../../api/errors.ts';
@@ -65,10 +67,27 @@ const floorHeaders = { 'content-type': JSON_TYPE };
 const floor = createHttpFrontEnd({ fetch: () => new Response(floorBytes as Uint8Array<ArrayBuffer>, { status: 200, headers: floorHeaders }) });
 const { port: floorPort } = await floor.listen(0, '127.0.0.1');
 
+// Below the floor, Node itself: a bare node:net server in this process (the same heap) that writes
+// the floor's answer, head included, once for each request head it sees (wrk and the open loop send
+// bodiless GETs, one at a time per connection). No HTTP parser, no Request or Response, no timers.
+const rawAnswer = Buffer.concat([
+  Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: ${JSON_TYPE}\r\ncontent-length: ${floorBytes.length}\r\n\r\n`, 'latin1'),
+  floorBytes,
+]);
+const raw = createServer((socket) => {
+  socket.setNoDelay(true);
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    for (let at = chunk.indexOf('\r\n\r\n'); at !== -1; at = chunk.indexOf('\r\n\r\n', at + 4)) socket.write(rawAnswer);
+  });
+});
+const rawPort = await new Promise<number>((resolve) => raw.listen(0, '127.0.0.1', () => resolve((raw.address() as AddressInfo).port)));
+
 process.stdout.write(
   `${JSON.stringify({
     port,
     floorPort,
+    rawPort,
     dialogs: ids.length,
     heapBefore: before,
     heapAfter: after,
@@ -84,5 +103,6 @@ process.stdout.write(
 process.on('SIGTERM', () => {
   void fe.close();
   void floor.close();
+  raw.close();
   setTimeout(() => process.exit(0), 200).unref();
 });
