@@ -9,6 +9,9 @@
 //   RT_SIGNAL_DELAY_MS=3 (the "far end" answering after the activity)
 //   RT_LOCAL=1: each leg a local activity on the workflow's worker that returns the answer itself
 //   RT_HEAVY=1: start as the API does (an ~11 KB input, three search attributes, memo, summary)
+//   RT_TUNED=1: the workflow threads tuned as the server's (server/workflow-thread.ts: no per-promise
+//   stack traces, one watchdog per activation) and the workflow module preloaded, so the figures
+//   compare with a real operation's (docs/benchmarks.md, "The trivial workflow as the floor")
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +24,7 @@ import { temporalCliPath } from '../../temporal/cli-build.ts';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.ts';
 import { freePort } from '../../test/helpers/server-process.ts';
 import { CALL_DIALOG_ID, CALL_OPERATION, CALL_USER } from '../../workflows/search-attributes.ts';
+import { tuneWorkflowThreads } from '../../server/workflow-thread.ts';
 import { dist } from './stats.ts';
 import { rtDone, rtEvent } from './roundtrip-workflow.ts';
 
@@ -34,6 +38,7 @@ const SIGNAL_DELAY = Number(env('RT_SIGNAL_DELAY_MS', '3'));
 const WORKER_OPTS = JSON.parse(env('RT_WORKER', '{}')) as Partial<WorkerOptions>;
 const HEAVY = process.env.RT_HEAVY === '1';
 const LOCAL = process.env.RT_LOCAL === '1';
+const TUNED = process.env.RT_TUNED === '1';
 const NS = 'default';
 const WF_QUEUE = 'rt-wf';
 const ACT_QUEUE = SAME_QUEUE ? WF_QUEUE : 'rt-act';
@@ -79,8 +84,10 @@ const activities = {
 };
 
 const workflowsPath = fileURLToPath(new URL('./roundtrip-workflow.ts', import.meta.url));
+if (TUNED) tuneWorkflowThreads({ stackTraces: false, watchdog: true });
+const tuned = TUNED ? { bundlerOptions: { ignoreModules: [], preloadModules: [workflowsPath] } } : {};
 const workers = [
-  await Worker.create({ connection: native, namespace: NS, taskQueue: WF_QUEUE, workflowsPath, ...(SAME_QUEUE || LOCAL ? { activities } : {}), ...WORKER_OPTS }),
+  await Worker.create({ connection: native, namespace: NS, taskQueue: WF_QUEUE, workflowsPath, ...tuned, ...(SAME_QUEUE || LOCAL ? { activities } : {}), ...WORKER_OPTS }),
 ];
 if (!SAME_QUEUE) workers.push(await Worker.create({ connection: native, namespace: NS, taskQueue: ACT_QUEUE, activities }));
 const runs = workers.map((w) => w.run());
@@ -185,7 +192,7 @@ try {
   const cpu = { self: (cpuMs(process.pid) - cpu0.self) / OPS, dev: dev ? (cpuMs(dev.pid) - cpu0.dev) / OPS : NaN };
   const figures = await historyFigures(res.slice(0, 30).map((r) => r.id));
   const fmt = (d: ReturnType<typeof dist>) => (d ? `${d.p50} / ${d.p99} (n ${d.n})` : '-');
-  console.log(JSON.stringify({ ops: OPS, legs: LEGS, rate: RATE || 'closed', mode: MODE, queue: SAME_QUEUE ? 'same' : 'other', db: process.env.RT_DB ?? 'file', dyn: process.env.RT_DYN ?? '', pragma: process.env.RT_PRAGMA ?? '', heavy: HEAVY, local: LOCAL, worker: WORKER_OPTS }));
+  console.log(JSON.stringify({ ops: OPS, legs: LEGS, rate: RATE || 'closed', mode: MODE, queue: SAME_QUEUE ? 'same' : 'other', db: process.env.RT_DB ?? 'file', dyn: process.env.RT_DYN ?? '', pragma: process.env.RT_PRAGMA ?? '', heavy: HEAVY, local: LOCAL, tuned: TUNED, worker: WORKER_OPTS }));
   console.log(`CPU ms/op: this process (client, workers) ${cpu.self.toFixed(1)}, dev server ${cpu.dev.toFixed(1)}`);
   console.log(`accept ${fmt(dist(res.map((r) => r.accept)))}  answer ${fmt(dist(res.map((r) => r.answer)))}`);
   for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(16)} ${fmt(v)}`);
