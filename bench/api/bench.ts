@@ -14,8 +14,8 @@
 //   BENCH_OPEN_LOAD (fractions of the closed-loop maximum, "0.5,0.8"; empty: no open loop),
 //   BENCH_SETUPS ("shared,pinned"), BENCH_LOW_CONNECTIONS (a closed-loop reference run with fewer
 //   connections; 0, the default: none), BENCH_DIALOGS (10000), BENCH_ONLY (a word of one request's
-//   name: get, lookup, list, floor), BENCH_FLOOR=0 (no floor runs: the front end alone answering
-//   GET one's bytes without the app, a reference for what this harness can measure),
+//   name: get, lookup, list, floor, node:net, nginx), BENCH_FLOOR=0 (no floor runs: the front end alone answering
+//   GET one's bytes without the app, a reference for what our front end alone costs),
 //   BENCH_REFS=0 (no reference runs below the floor: a bare node:net server in the same process, and
 //   nginx when installed, both writing GET one's bytes),
 //   BENCH_SERVER_ARGS (extra node flags for the server, space-separated), BENCH_CPU_PROF=1: the
