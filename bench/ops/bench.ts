@@ -17,6 +17,9 @@
 //   sdk-trace.jsonl; a diagnostic run, its figures slightly slowed (npx tsx bench/ops/sdk-trace-summary.ts FILE)
 //   BENCH_TEMPORAL=memory: EXPERIMENT, a Temporal dev server started apart with its store in memory
 //   (no SQLite file) instead of the embedded one; the server then runs without the temporal role.
+//   BENCH_TEMPORAL=<host:port>: an already running Temporal (a cluster, or a dev server on another
+//   machine) with namespace "default" and the search attributes registered (docs/config.md); the
+//   server runs without the temporal role and Temporal's CPU is not measured (shown as 0).
 // Results: bench/ops/results/<UTC time>/ (run.json, steps.jsonl, ops-*.jsonl, probe.jsonl, logs, SIPp
 // CSVs); summary.md holds the tables.
 import { spawnSync } from 'node:child_process';
@@ -50,6 +53,12 @@ const SIP_PORT = Number(env('SIP_PORT', '5160'));
 const UAS_PORT = Number(env('UAS_PORT', '5190'));
 const UAC_PORT = Number(env('UAC_PORT', '5170'));
 const TEMPORAL_MEMORY = process.env.BENCH_TEMPORAL === 'memory';
+/** BENCH_TEMPORAL=<host:port>: a Temporal server that is already running. */
+const TEMPORAL_EXTERNAL = process.env.BENCH_TEMPORAL && !TEMPORAL_MEMORY ? process.env.BENCH_TEMPORAL : undefined;
+if (TEMPORAL_EXTERNAL !== undefined && !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(TEMPORAL_EXTERNAL)) {
+  console.error(`BENCH_TEMPORAL must be "memory" or host:port, got "${TEMPORAL_EXTERNAL}"`);
+  process.exit(2);
+}
 const SERVER_NODE_ARGS = env('SERVER_NODE_ARGS', '').split(/\s+/).filter(Boolean);
 const parts = process.argv.slice(2).length ? process.argv.slice(2) : ['post', 'refer'];
 
@@ -64,7 +73,7 @@ const log = (s: string) => {
 };
 
 const machine = `${cpus().length} vCPU (os.cpus), ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${/SIPp v[\d.]+/.exec(spawnSync('sipp', ['-v']).stdout?.toString() ?? '')?.[0] ?? 'SIPp'}`;
-const run = { date: new Date().toUTCString(), machine, loadAtStart: loadavg(), parts, POST_RATES, POST_MODES, POST_S, WARMUP_OPS, REFER_RATES, REFER_S, REFER_MODE, temporal: TEMPORAL_MEMORY ? 'memory (EXPERIMENT)' : 'embedded (SQLite file)' };
+const run = { date: new Date().toUTCString(), machine, loadAtStart: loadavg(), parts, POST_RATES, POST_MODES, POST_S, WARMUP_OPS, REFER_RATES, REFER_S, REFER_MODE, temporal: TEMPORAL_MEMORY ? 'memory (EXPERIMENT)' : TEMPORAL_EXTERNAL ? `external at ${TEMPORAL_EXTERNAL} (its CPU not measured)` : 'embedded (SQLite file)' };
 writeFileSync(join(res, 'run.json'), JSON.stringify(run, null, 2));
 log(`ops bench: ${machine}; load ${run.loadAtStart}; temporal ${run.temporal}; results in ${res.slice(root.length + 1)}`);
 
@@ -82,7 +91,7 @@ interface Server {
 const probeFile = join(res, 'probe.jsonl');
 
 async function startServer(): Promise<Server> {
-  let temporalAddress: string | undefined;
+  let temporalAddress: string | undefined = TEMPORAL_EXTERNAL;
   let external: ReturnType<typeof startGroup> | undefined;
   if (TEMPORAL_MEMORY) {
     // The dev server as temporal/dev-server.ts starts it, less --db-filename (its store in memory).
@@ -121,7 +130,7 @@ async function startServer(): Promise<Server> {
     await sleep(500);
   }
   const pid = child.pid!;
-  const temporalPid = external?.pid ?? childrenNamed(pid, 'temporal')[0];
+  const temporalPid = TEMPORAL_EXTERNAL ? undefined : (external?.pid ?? childrenNamed(pid, 'temporal')[0]);
   const connection = await Connection.connect({ address: temporalAddress ?? `127.0.0.1:${cfg.temporalPort}` });
   const temporal = new Client({ connection, namespace: 'default' });
   log(`server ready in ${Math.round((Date.now() - t0) / 1000)} s: node pid ${pid}, temporal pid ${temporalPid ?? '?'}`);
