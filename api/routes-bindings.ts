@@ -6,6 +6,7 @@ import { ApiError, jsonResponse } from './errors.ts';
 import { parseParams } from './params.ts';
 import { CALL, type RouteDef } from './routes.ts';
 import { visibleDialog } from './scope.ts';
+import { putLabels } from '../store/labels.ts';
 import { applyBindings, bindingsSchema, maxLabels } from './schema-bindings.ts';
 import type { ApiDeps, AppEnv } from './types.ts';
 
@@ -20,14 +21,9 @@ export function bindingRoutes({ store, calls }: ApiDeps): RouteDef[] {
       // The node first: apart from it (split roles) it writes its own store, whose feed is the truth
       // this store follows; a node that cannot be reached leaves nothing half done.
       await calls?.bindings(dialog.dialogid, next);
-      // In place, since in one process the SIP node holds this same object; then put, so the store's
-      // followers (replicas, the event stream) see the change. Not when the entry was replaced or
-      // removed meanwhile: the node's feed already brought the labels, or the call ended.
-      if (store.get(dialog.dialogid) === entry) {
-        if (next.length > 0) dialog.opts.bindings = next;
-        else delete dialog.opts.bindings;
-        store.put(entry);
-      }
+      // Not when the entry was replaced or removed meanwhile: the node's feed already brought the
+      // labels, or the call ended.
+      if (store.get(dialog.dialogid) === entry) putLabels(store, entry, next);
     }
     return jsonResponse(c, { dialogid: dialog.dialogid, bindings: next });
   };

@@ -8,6 +8,7 @@ import { ApiError, errorStatus, type ErrorCode } from '../api/errors.ts';
 import type { CallControlPort } from '../api/ports.ts';
 import type { Logger } from '../lib/log.ts';
 import type { CallStore } from '../store/call-store.ts';
+import { putLabels } from '../store/labels.ts';
 import { notYet } from './call-control.ts';
 
 export const NODE_CONTROL_PATH = '/internal/v1/calls/';
@@ -75,11 +76,8 @@ async function run(deps: { calls: CallControlPort; store: CallStore }, dialogid:
   const labels = parseLabels(body);
   const entry = deps.store.get(dialogid);
   if (!entry) throw new ApiError(1413, 'Dialog not found');
-  // As SETUP_BINDINGS does in one process: the labels live in the dialog's opts; the put tells the
-  // store's followers (this feed, the event stream).
-  if (labels.length > 0) entry.dialog.opts.bindings = labels;
-  else delete entry.dialog.opts.bindings;
-  deps.store.put(entry);
+  // As SETUP_BINDINGS does in one process; the put reaches this feed's followers too.
+  putLabels(deps.store, entry, labels);
   await deps.calls.bindings(dialogid, labels);
 }
 
